@@ -1,7 +1,23 @@
 //! radflow: a declarative, content-addressed workflow engine for imaging studies.
 //!
-//! The modules follow the way data flows through one `radflow run`; see
-//! `ARCHITECTURE.md` for the walk-through.
+//! The modules follow the way data flows through one `radflow run` (see `ARCHITECTURE.md`):
+//! [`cli`] -> [`spec`] (YAML to a checked pipeline) -> [`plan`] (instances in a DAG) ->
+//! [`key`] (fingerprints) -> [`cache`] (the store) -> [`exec`] (scheduler, items, status) ->
+//! [`stages`] (one file per kind), with [`dataset`] the data model they exchange.
+
+pub mod cache;
+pub mod cli;
+pub mod dataset;
+pub mod digest;
+pub mod error;
+pub mod exec;
+pub mod exit_code;
+pub mod key;
+pub mod lockfile;
+pub mod plan;
+pub mod spec;
+pub mod stages;
+pub mod workspace;
 
 // Formats and numerical building blocks the built-in stages use.
 pub mod imaging;

@@ -1,0 +1,188 @@
+//! Run records: what each `radflow run` did, kept in the cache per pipeline.
+//!
+//! `status` compares a stage's key with the key it last had (to say why it would rerun), `gc`
+//! keeps what the last runs reached, `diff` compares the last run with the lock file.
+//! Layout: `runs/<pipeline>-<hash>/<millis>-<pid>.json` per run, plus `last-keys.json`, each
+//! instance's most recent key, updated after every run.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::atomic::write_atomic;
+use super::error::CacheError;
+use super::store::Store;
+use crate::dataset::Value;
+use crate::digest::Digest;
+use crate::key::StageKey;
+
+pub const RUN_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Computed in this run (possibly taking some items from the cache).
+    Ran,
+    /// Taken whole from the cache.
+    Cached,
+    Failed,
+    /// Not run because an input failed or the run stopped.
+    Skipped,
+    /// Outside `--only`.
+    NotSelected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceRecord {
+    pub stage: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<Digest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Digest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<ItemCounts>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub summary: BTreeMap<String, Value>,
+    pub params: serde_json::Value,
+    pub duration_ms: u64,
+    pub saved_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemCounts {
+    pub total: usize,
+    pub computed: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub format: u32,
+    pub pipeline: String,
+    /// Absolute paths at the time of the run (used by `gc` to find lock files; never keys).
+    pub pipeline_file: PathBuf,
+    pub lock_file: PathBuf,
+    pub started_unix_ms: u64,
+    pub duration_ms: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub only: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forced: Vec<String>,
+    /// `complete`, `failed` or `interrupted`.
+    pub outcome: String,
+    /// By instance id, in execution order.
+    pub instances: Vec<(String, InstanceRecord)>,
+}
+
+/// The run history of one pipeline in one cache.
+pub struct RunLog {
+    dir: PathBuf,
+    tmp: PathBuf,
+}
+
+impl RunLog {
+    /// `pipeline_name` and the pipeline file's workspace-relative name identify the history,
+    /// so two checkouts sharing a cache share it too.
+    pub fn open(
+        store: &Store,
+        pipeline_name: &str,
+        pipeline_key_name: &str,
+    ) -> Result<Self, CacheError> {
+        let id = Digest::of(pipeline_key_name.as_bytes()).short();
+        let dir = store.runs_dir().join(format!("{pipeline_name}-{id}"));
+        fs::create_dir_all(&dir).map_err(|e| CacheError::io(&dir, e))?;
+        Ok(Self {
+            dir,
+            tmp: store.tmp_dir(),
+        })
+    }
+
+    pub fn record(&self, run: &RunRecord) -> Result<(), CacheError> {
+        let name = format!("{:015}-{}.json", run.started_unix_ms, std::process::id());
+        let path = self.dir.join(name);
+        let bytes = serde_json::to_vec_pretty(run)
+            .map_err(|e| CacheError::io(&path, std::io::Error::other(e)))?;
+        write_atomic(&self.tmp, &path, &bytes).map_err(|e| CacheError::io(&path, e))
+    }
+
+    /// Records the key each instance had and the output it produced, for "why" messages.
+    pub fn remember(&self, keys: BTreeMap<String, LastKey>) -> Result<(), CacheError> {
+        let mut last = self.last_keys();
+        last.extend(keys);
+        self.write_last_keys(&last)
+    }
+
+    fn write_last_keys(&self, keys: &BTreeMap<String, LastKey>) -> Result<(), CacheError> {
+        let path = self.dir.join("last-keys.json");
+        let bytes = serde_json::to_vec(keys)
+            .map_err(|e| CacheError::io(&path, std::io::Error::other(e)))?;
+        write_atomic(&self.tmp, &path, &bytes).map_err(|e| CacheError::io(&path, e))
+    }
+
+    /// Each instance's most recent key components.
+    pub fn last_keys(&self) -> BTreeMap<String, LastKey> {
+        fs::read(self.dir.join("last-keys.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    /// Run records, newest first.
+    pub fn runs(&self) -> Vec<(PathBuf, RunRecord)> {
+        runs_in(&self.dir)
+    }
+
+    pub fn last_run(&self) -> Option<RunRecord> {
+        self.runs().into_iter().next().map(|(_, r)| r)
+    }
+}
+
+/// An instance's last known key and output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastKey {
+    pub key: Option<StageKey>,
+    pub output: Option<Digest>,
+}
+
+/// Run records in a history folder, newest first; unreadable ones are skipped.
+pub fn runs_in(dir: &Path) -> Vec<(PathBuf, RunRecord)> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                n.to_string_lossy()
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit())
+            })
+        })
+        .collect();
+    paths.sort();
+    paths.reverse();
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            let record = serde_json::from_slice(&fs::read(&p).ok()?).ok()?;
+            Some((p, record))
+        })
+        .collect()
+}

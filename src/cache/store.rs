@@ -1,0 +1,364 @@
+//! The on-disk cache: content-addressed objects plus the entries that commit results.
+//!
+//! Layout (all under the cache folder):
+//! - `VERSION`: the layout version.
+//! - `objects/ab/abcd…`: blobs, named by the blake3 of their bytes, read-only, immutable.
+//! - `stages/ab/<key>.json`: stage entries, named by stage key.
+//! - `items/ab/<key>.json`: item entries, named by item key.
+//! - `runs/<pipeline>/…`: run records (what each run did, for `status` and `gc`).
+//! - `tmp/`: temp files and scratch folders (same file system, so renames are atomic).
+//! - `state/`: the stat cache.
+//! - `lock`: runs hold it shared, `gc` exclusively.
+//!
+//! Invariants: every write is atomic (temp + rename); an entry is written only after every
+//! object it references; readers verify an object's hash before using it, and a damaged object
+//! is moved to `damaged/` and reported as missing, so it is recomputed, never returned.
+//! Concurrent runs on one cache are safe without locks: two writers of one object write the
+//! same bytes, and entries are replaced whole.
+
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::atomic::{TempFile, host_name, is_orphan, write_atomic};
+use super::entry::{ItemEntry, StageEntry};
+use super::error::CacheError;
+use crate::digest::Digest;
+
+const VERSION: &str = "radflow cache 1";
+
+/// Why an object could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ObjectError {
+    #[error("missing")]
+    Missing,
+    #[error("damaged (its content does not match its hash)")]
+    Damaged,
+    #[error("unreadable")]
+    Unreadable,
+}
+
+/// An open cache folder.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the cache at `root`.
+    pub fn open(root: &Path) -> Result<Self, CacheError> {
+        let store = Self {
+            root: root.to_path_buf(),
+        };
+        for dir in ["objects", "stages", "items", "runs", "tmp", "state", "logs"] {
+            let path = root.join(dir);
+            fs::create_dir_all(&path).map_err(|e| CacheError::io(&path, e))?;
+        }
+        let version_file = root.join("VERSION");
+        match fs::read_to_string(&version_file) {
+            Ok(found) if found.trim() == VERSION => {}
+            Ok(found) => {
+                return Err(CacheError::Version {
+                    path: root.to_path_buf(),
+                    found: found.trim().to_string(),
+                });
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                write_atomic(
+                    &store.tmp_dir(),
+                    &version_file,
+                    format!("{VERSION}\n").as_bytes(),
+                )
+                .map_err(|e| CacheError::io(&version_file, e))?;
+            }
+            Err(e) => return Err(CacheError::io(&version_file, e)),
+        }
+        Ok(store)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join("state")
+    }
+
+    pub fn logs_dir(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+
+    pub fn runs_dir(&self) -> PathBuf {
+        self.root.join("runs")
+    }
+
+    /// Takes the cache lock: shared for runs, exclusive for `gc`. Held until the file drops.
+    pub fn lock(&self, exclusive: bool) -> Result<File, CacheError> {
+        let path = self.root.join("lock");
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| CacheError::io(&path, e))?;
+        let result = if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match result {
+            Ok(()) => Ok(file),
+            Err(fs::TryLockError::WouldBlock) => {
+                let what = if exclusive {
+                    "a run is using it"
+                } else {
+                    "`radflow gc` is running"
+                };
+                Err(CacheError::Locked {
+                    path: self.root.clone(),
+                    what,
+                })
+            }
+            Err(fs::TryLockError::Error(e)) => Err(CacheError::io(&path, e)),
+        }
+    }
+
+    /// Removes temp files left by dead processes of this host.
+    pub fn clean_orphans(&self) {
+        let host = host_name();
+        let Ok(entries) = fs::read_dir(self.tmp_dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if is_orphan(&name, &host) {
+                let path = entry.path();
+                let _ = if path.is_dir() {
+                    fs::remove_dir_all(&path)
+                } else {
+                    fs::remove_file(&path)
+                };
+            }
+        }
+    }
+
+    // ---- objects ----
+
+    pub fn object_path(&self, digest: &Digest) -> PathBuf {
+        let hex = digest.to_hex();
+        self.root.join("objects").join(&hex[..2]).join(&hex)
+    }
+
+    pub fn has_object(&self, digest: &Digest) -> bool {
+        fs::metadata(self.object_path(digest)).is_ok()
+    }
+
+    /// Stores `bytes`; a no-op when the object exists.
+    pub fn put_object(&self, bytes: &[u8]) -> Result<Digest, CacheError> {
+        let digest = Digest::of(bytes);
+        let target = self.object_path(&digest);
+        if fs::metadata(&target).is_ok_and(|m| m.len() == bytes.len() as u64) {
+            return Ok(digest);
+        }
+        let (temp, mut file) =
+            TempFile::create(&self.tmp_dir()).map_err(|e| CacheError::io(self.tmp_dir(), e))?;
+        io::Write::write_all(&mut file, bytes).map_err(|e| CacheError::io(temp.path(), e))?;
+        file.set_permissions(fs::Permissions::from_mode(0o444))
+            .map_err(|e| CacheError::io(temp.path(), e))?;
+        drop(file);
+        self.persist(temp, &target)?;
+        Ok(digest)
+    }
+
+    /// Moves a finished file (in the cache's `tmp/`, e.g. a command's output) into the object
+    /// store by content.
+    pub fn put_file(&self, path: &Path) -> Result<(Digest, u64), CacheError> {
+        let size = fs::metadata(path)
+            .map_err(|e| CacheError::io(path, e))?
+            .len();
+        let digest = crate::key::hash_file(path, size).map_err(|e| CacheError::io(path, e))?;
+        let target = self.object_path(&digest);
+        if fs::metadata(&target).is_ok_and(|m| m.len() == size) {
+            return Ok((digest, size));
+        }
+        // Copy rather than move: the command may have left hard links or open handles to it.
+        let (temp, _) =
+            TempFile::create(&self.tmp_dir()).map_err(|e| CacheError::io(self.tmp_dir(), e))?;
+        fs::copy(path, temp.path()).map_err(|e| CacheError::io(path, e))?;
+        fs::set_permissions(temp.path(), fs::Permissions::from_mode(0o444))
+            .map_err(|e| CacheError::io(temp.path(), e))?;
+        self.persist(temp, &target)?;
+        Ok((digest, size))
+    }
+
+    fn persist(&self, temp: TempFile, target: &Path) -> Result<(), CacheError> {
+        let dir = target.parent().expect("objects have a parent folder");
+        fs::create_dir_all(dir).map_err(|e| CacheError::io(dir, e))?;
+        temp.persist(target).map_err(|e| CacheError::io(target, e))
+    }
+
+    /// Reads an object and checks its hash; a damaged object is moved aside so it is
+    /// recomputed.
+    pub fn get_object(&self, digest: &Digest) -> Result<Vec<u8>, ObjectError> {
+        let path = self.object_path(digest);
+        let mut bytes = Vec::new();
+        match File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes)) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ObjectError::Missing),
+            Err(_) => return Err(ObjectError::Unreadable),
+        }
+        if Digest::of(&bytes) != *digest {
+            self.quarantine(digest);
+            return Err(ObjectError::Damaged);
+        }
+        Ok(bytes)
+    }
+
+    /// Moves a damaged object to `damaged/` (kept for inspection, out of the store).
+    pub fn quarantine(&self, digest: &Digest) {
+        let dir = self.root.join("damaged");
+        let _ = fs::create_dir_all(&dir);
+        let _ = fs::rename(self.object_path(digest), dir.join(digest.to_hex()));
+    }
+
+    // ---- entries ----
+
+    fn entry_path(&self, family: &str, key: &Digest) -> PathBuf {
+        let hex = key.to_hex();
+        self.root
+            .join(family)
+            .join(&hex[..2])
+            .join(format!("{hex}.json"))
+    }
+
+    fn read_json<T: DeserializeOwned>(&self, path: &Path) -> Option<T> {
+        let bytes = fs::read(path).ok()?;
+        match serde_json::from_slice(&bytes) {
+            Ok(value) => Some(value),
+            Err(_) => {
+                // A torn or foreign entry is not a result: drop it so it is recomputed.
+                let _ = fs::remove_file(path);
+                None
+            }
+        }
+    }
+
+    fn write_json<T: Serialize>(&self, path: &Path, value: &T) -> Result<(), CacheError> {
+        let bytes =
+            serde_json::to_vec(value).map_err(|e| CacheError::io(path, io::Error::other(e)))?;
+        let dir = path.parent().expect("entries have a parent folder");
+        fs::create_dir_all(dir).map_err(|e| CacheError::io(dir, e))?;
+        write_atomic(&self.tmp_dir(), path, &bytes).map_err(|e| CacheError::io(path, e))
+    }
+
+    pub fn stage_entry(&self, key: &Digest) -> Option<StageEntry> {
+        self.read_json(&self.entry_path("stages", key))
+    }
+
+    pub fn has_stage_entry(&self, key: &Digest) -> bool {
+        self.entry_path("stages", key).exists()
+    }
+
+    pub fn put_stage_entry(&self, key: &Digest, entry: &StageEntry) -> Result<(), CacheError> {
+        self.write_json(&self.entry_path("stages", key), entry)
+    }
+
+    pub fn remove_stage_entry(&self, key: &Digest) {
+        let _ = fs::remove_file(self.entry_path("stages", key));
+    }
+
+    pub fn item_entry(&self, key: &Digest) -> Option<ItemEntry> {
+        self.read_json(&self.entry_path("items", key))
+    }
+
+    pub fn put_item_entry(&self, key: &Digest, entry: &ItemEntry) -> Result<(), CacheError> {
+        self.write_json(&self.entry_path("items", key), entry)
+    }
+
+    pub fn remove_item_entry(&self, key: &Digest) {
+        let _ = fs::remove_file(self.entry_path("items", key));
+    }
+
+    /// Every stored digest of one family (`objects`, `stages`, `items`), with file paths.
+    pub fn list(&self, family: &str) -> Vec<(Digest, PathBuf)> {
+        let mut out = Vec::new();
+        let Ok(fans) = fs::read_dir(self.root.join(family)) else {
+            return out;
+        };
+        for fan in fans.flatten() {
+            let Ok(files) = fs::read_dir(fan.path()) else {
+                continue;
+            };
+            for file in files.flatten() {
+                let name = file.file_name().to_string_lossy().into_owned();
+                let stem = name.strip_suffix(".json").unwrap_or(&name);
+                if let Ok(digest) = stem.parse::<Digest>() {
+                    out.push((digest, file.path()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_round_trip_and_deduplicate() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let a = store.put_object(b"pixels").unwrap();
+        let b = store.put_object(b"pixels").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(store.get_object(&a).unwrap(), b"pixels");
+        assert_eq!(store.list("objects").len(), 1);
+    }
+
+    #[test]
+    fn a_damaged_object_is_never_returned() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let digest = store.put_object(b"features").unwrap();
+        let path = store.object_path(&digest);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(&path, b"feat").unwrap();
+        assert_eq!(store.get_object(&digest), Err(ObjectError::Damaged));
+        assert_eq!(store.get_object(&digest), Err(ObjectError::Missing));
+        assert!(!store.has_object(&digest));
+    }
+
+    #[test]
+    fn a_torn_entry_reads_as_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let key = Digest::of(b"k");
+        let path = store.entry_path("items", &key);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, b"{\"format\": 1, \"emi").unwrap();
+        assert!(store.item_entry(&key).is_none());
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_foreign_cache_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("VERSION"), "radflow cache 0\n").unwrap();
+        let err = Store::open(dir.path()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("not a radflow cache of this version"),
+            "{err}"
+        );
+    }
+}

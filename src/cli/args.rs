@@ -1,0 +1,157 @@
+//! What the user can type.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::plan::Format;
+
+/// radflow: declarative, cached pipelines for imaging studies.
+///
+/// A YAML pipeline names stages and their parameters; the stages form a DAG; every result is
+/// stored in a content-addressed cache, so a rerun computes only what a change touched, down to
+/// single items.
+#[derive(Debug, Parser)]
+#[command(name = "radflow", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// No progress output (results and errors are still printed).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a pipeline: compute what is not cached, print a summary.
+    Run(RunArgs),
+    /// Say which stages a run would compute and why, without running anything.
+    Status(StatusArgs),
+    /// Print the stage graph.
+    Dag(DagArgs),
+    /// Recompute every stage and compare its output with the lock file.
+    Verify(VerifyArgs),
+    /// Compare the parameters and results of the last run with the lock file.
+    Diff(DiffArgs),
+    /// Remove cached results that no lock file and none of the last runs reach.
+    Gc(GcArgs),
+    /// Cache maintenance.
+    Cache(CacheArgs),
+    /// List the built-in stage kinds.
+    Kinds,
+}
+
+/// Which pipeline, which cache.
+#[derive(Debug, Args, Clone)]
+pub struct PipelineArgs {
+    /// The pipeline file [default: ./radflow.yaml].
+    pub pipeline: Option<PathBuf>,
+    /// The cache folder [default: $RADFLOW_CACHE, else the pipeline's `cache:`, else <root>/cache].
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Override a parameter for this run: STAGE.PARAM=VALUE (VALUE is YAML). Repeatable.
+    #[arg(long = "set", value_name = "STAGE.PARAM=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// Stages (and instances) at once, and threads per stage [default: the number of cores].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Run only this stage (or instance, `head[seed=3]`) and what it needs. Repeatable.
+    #[arg(long, value_name = "STAGE")]
+    pub only: Vec<String>,
+    /// Recompute this stage regardless of the cache. Repeatable.
+    #[arg(long, value_name = "STAGE")]
+    pub force: Vec<String>,
+    /// After a failure, go on with the stages that do not depend on it.
+    #[arg(short, long)]
+    pub keep_going: bool,
+    /// Fail instead of changing the lock file.
+    #[arg(long)]
+    pub frozen: bool,
+    /// Print the run record as JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    #[arg(long, value_name = "STAGE")]
+    pub only: Vec<String>,
+    #[arg(long, value_name = "STAGE")]
+    pub force: Vec<String>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DagArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Pipelines whose lock files to keep (besides those of every pipeline run against the
+    /// cache); the first also names the cache when `--cache` is not given.
+    pub pipelines: Vec<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Keep what each pipeline's last N runs reached.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub keep_runs: usize,
+    /// Never remove anything younger than this many minutes (a concurrent run may still be
+    /// writing it).
+    #[arg(long, value_name = "MINUTES", default_value_t = 60)]
+    pub grace_minutes: u64,
+    /// Say what would be removed, remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub command: CacheCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Re-hash every stored object and parse every entry; report damage.
+    Verify {
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
+        /// Move damaged objects aside and drop broken entries, so the next run recomputes them.
+        #[arg(long)]
+        repair: bool,
+        /// The pipeline whose cache to check.
+        pipeline: Option<PathBuf>,
+    },
+}

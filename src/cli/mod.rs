@@ -1,0 +1,48 @@
+//! The command line: what the user typed ([`args`]), turned into what the program uses
+//! ([`config`]), dispatched to one file per command.
+
+mod args;
+mod config;
+mod dag;
+mod diff;
+mod gc;
+mod kinds;
+mod run;
+mod status;
+mod verify;
+
+use clap::Parser;
+
+pub use args::{Cli, Command};
+
+use crate::error::Error;
+use crate::exit_code;
+
+/// Parses the arguments, runs the command, prints any error as one line; returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            match &error {
+                Error::Failed(_) | Error::Mismatch(_) => eprintln!("radflow: {error}"),
+                _ => eprintln!("radflow: error: {error}"),
+            }
+            error.exit_code()
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<i32, Error> {
+    match cli.command {
+        Command::Run(args) => run::run(args, cli.quiet),
+        Command::Status(args) => status::status(args),
+        Command::Dag(args) => dag::dag(args),
+        Command::Verify(args) => verify::verify(args, cli.quiet),
+        Command::Diff(args) => diff::diff(args),
+        Command::Gc(args) => gc::gc(args),
+        Command::Cache(args) => gc::cache(args),
+        Command::Kinds => kinds::kinds(),
+    }
+    .map(|()| exit_code::SUCCESS)
+}

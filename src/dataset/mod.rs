@@ -1,0 +1,12 @@
+//! The data model of a run: datasets of records whose fields are values, blobs and files.
+
+#[allow(clippy::module_inception)]
+mod dataset;
+mod record;
+mod tensor;
+mod value;
+
+pub use dataset::{Dataset, DatasetError, MANIFEST_FORMAT};
+pub use record::{FieldError, Record};
+pub use tensor::{DType, Tensor, TensorError};
+pub use value::{BlobRef, FileRef, Value};

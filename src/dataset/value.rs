@@ -1,0 +1,408 @@
+//! Field values of dataset records.
+//!
+//! A value is JSON-like (null, bool, integer, float, string, list, map) plus two references:
+//! a [`BlobRef`] to bytes in the cache's object store and a [`FileRef`] to a workspace file
+//! read by content. Both serialize as maps with a `$`-prefixed tag (`{"$blob": "<hex>", ...}`,
+//! `{"$file": "<path>", ...}`); plain maps may not use keys starting with `$`.
+//!
+//! Serialization is canonical: maps are sorted (`BTreeMap`), integers and floats keep their
+//! kind (`3` vs `3.0`), floats are written in their shortest round-trip form, and non-finite
+//! floats are refused where values are built ([`Value::float`]), so equal values always give
+//! equal bytes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::digest::Digest;
+
+/// A field value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    List(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    Blob(BlobRef),
+    File(FileRef),
+}
+
+/// Bytes in the object store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobRef {
+    pub digest: Digest,
+    pub size: u64,
+    /// The file name the blob gets when it is published as an ordinary file.
+    pub name: Option<String>,
+}
+
+/// A workspace file, identified by its root-relative path and its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    /// Root-relative, `/`-separated.
+    pub path: String,
+    pub digest: Digest,
+    pub size: u64,
+}
+
+impl Value {
+    /// A float value; `None` for NaN and infinities, which have no canonical JSON form.
+    pub fn float(x: f64) -> Option<Value> {
+        x.is_finite().then_some(Value::Float(x))
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// Integers convert too.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Float(x) => Some(*x),
+            Value::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_blob(&self) -> Option<&BlobRef> {
+        match self {
+            Value::Blob(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn as_file(&self) -> Option<&FileRef> {
+        match self {
+            Value::File(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// A short name of the value's type, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "float",
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) => "map",
+            Value::Blob(_) => "blob",
+            Value::File(_) => "file",
+        }
+    }
+
+    /// Calls `visit` for every blob this value references, depth first.
+    pub fn for_each_blob(&self, visit: &mut dyn FnMut(&BlobRef)) {
+        match self {
+            Value::Blob(blob) => visit(blob),
+            Value::List(items) => items.iter().for_each(|v| v.for_each_blob(visit)),
+            Value::Map(map) => map.values().for_each(|v| v.for_each_blob(visit)),
+            _ => {}
+        }
+    }
+
+    /// The value as it enters an item key: like the value itself, except that a file counts by
+    /// its content only, so moving a data folder does not invalidate items, and a blob by its
+    /// digest only.
+    pub fn key_material(&self) -> serde_json::Value {
+        match self {
+            Value::File(file) => serde_json::json!({"$content": file.digest}),
+            Value::Blob(blob) => serde_json::json!({"$content": blob.digest}),
+            Value::List(items) => items.iter().map(Value::key_material).collect(),
+            Value::Map(map) => map
+                .iter()
+                .map(|(k, v)| (k.clone(), v.key_material()))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+            other => serde_json::to_value(other).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+impl From<usize> for Value {
+    fn from(i: usize) -> Self {
+        Value::Int(i as i64)
+    }
+}
+impl From<u32> for Value {
+    fn from(i: u32) -> Self {
+        Value::Int(i64::from(i))
+    }
+}
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Str(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Str(s)
+    }
+}
+impl From<BlobRef> for Value {
+    fn from(b: BlobRef) -> Self {
+        Value::Blob(b)
+    }
+}
+impl From<FileRef> for Value {
+    fn from(f: FileRef) -> Self {
+        Value::File(f)
+    }
+}
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(items: Vec<T>) -> Self {
+        Value::List(items.into_iter().map(Into::into).collect())
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Int(i) => serializer.serialize_i64(*i),
+            Value::Float(x) => {
+                if !x.is_finite() {
+                    return Err(serde::ser::Error::custom("non-finite float in a record"));
+                }
+                serializer.serialize_f64(*x)
+            }
+            Value::Str(s) => serializer.serialize_str(s),
+            Value::List(items) => serializer.collect_seq(items),
+            Value::Map(map) => serializer.collect_map(map),
+            Value::Blob(blob) => {
+                let mut map = serializer.serialize_map(None)?;
+                map.serialize_entry("$blob", &blob.digest)?;
+                if let Some(name) = &blob.name {
+                    map.serialize_entry("name", name)?;
+                }
+                map.serialize_entry("size", &blob.size)?;
+                map.end()
+            }
+            Value::File(file) => {
+                let mut map = serializer.serialize_map(None)?;
+                map.serialize_entry("$file", &file.path)?;
+                map.serialize_entry("blake3", &file.digest)?;
+                map.serialize_entry("size", &file.size)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a record value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::Int(i))
+    }
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
+        i64::try_from(u)
+            .map(Value::Int)
+            .map_err(|_| E::custom(format!("integer {u} is too large")))
+    }
+    fn visit_f64<E>(self, x: f64) -> Result<Value, E> {
+        Ok(Value::Float(x))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::Str(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::Str(s))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::List(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        while let Some((key, value)) = access.next_entry::<String, Value>()? {
+            map.insert(key, value);
+        }
+        reference_from_map(map).map_err(de::Error::custom)
+    }
+}
+
+/// Turns a `$blob`/`$file` tagged map into its reference; other maps stay maps.
+fn reference_from_map(mut map: BTreeMap<String, Value>) -> Result<Value, String> {
+    let digest_of = |value: Option<Value>, what: &str| -> Result<Digest, String> {
+        match value {
+            Some(Value::Str(hex)) => hex.parse().map_err(|e| format!("{what}: {e}")),
+            _ => Err(format!("{what}: expected a digest string")),
+        }
+    };
+    let size_of = |value: Option<Value>| -> Result<u64, String> {
+        match value {
+            Some(Value::Int(n)) if n >= 0 => Ok(n as u64),
+            None => Ok(0),
+            _ => Err("`size` must be a non-negative integer".into()),
+        }
+    };
+    if let Some(tagged) = map.remove("$blob") {
+        let digest = digest_of(Some(tagged), "`$blob`")?;
+        let size = size_of(map.remove("size"))?;
+        let name = match map.remove("name") {
+            Some(Value::Str(name)) => Some(name),
+            None => None,
+            _ => return Err("blob `name` must be a string".into()),
+        };
+        if let Some(extra) = map.keys().next() {
+            return Err(format!("unexpected key `{extra}` in a blob reference"));
+        }
+        return Ok(Value::Blob(BlobRef { digest, size, name }));
+    }
+    if let Some(tagged) = map.remove("$file") {
+        let Value::Str(path) = tagged else {
+            return Err("`$file` must be a path string".into());
+        };
+        let digest = digest_of(map.remove("blake3"), "`blake3`")?;
+        let size = size_of(map.remove("size"))?;
+        if let Some(extra) = map.keys().next() {
+            return Err(format!("unexpected key `{extra}` in a file reference"));
+        }
+        return Ok(Value::File(FileRef { path, digest, size }));
+    }
+    if let Some(key) = map.keys().find(|k| k.starts_with('$')) {
+        return Err(format!("unknown reference tag `{key}`"));
+    }
+    Ok(Value::Map(map))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(value: &Value) -> Value {
+        let text = serde_json::to_string(value).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn every_kind_of_value_round_trips_through_json() {
+        let blob = BlobRef {
+            digest: Digest::of(b"x"),
+            size: 1,
+            name: Some("a.png".into()),
+        };
+        let file = FileRef {
+            path: "data/a.nrrd".into(),
+            digest: Digest::of(b"y"),
+            size: 9,
+        };
+        let values = [
+            Value::Null,
+            Value::Bool(true),
+            Value::Int(-3),
+            Value::Float(0.1),
+            Value::Float(3.0),
+            Value::Str("II".into()),
+            Value::List(vec![Value::Int(1), Value::Float(2.5)]),
+            Value::Map(BTreeMap::from([("a".into(), Value::Int(1))])),
+            Value::Blob(blob),
+            Value::File(file),
+        ];
+        for value in &values {
+            assert_eq!(&round_trip(value), value);
+        }
+    }
+
+    #[test]
+    fn integers_and_floats_keep_their_kind() {
+        assert_eq!(serde_json::to_string(&Value::Int(3)).unwrap(), "3");
+        assert_eq!(serde_json::to_string(&Value::Float(3.0)).unwrap(), "3.0");
+        assert_eq!(round_trip(&Value::Float(3.0)), Value::Float(3.0));
+    }
+
+    #[test]
+    fn non_finite_floats_are_not_values() {
+        assert_eq!(Value::float(f64::NAN), None);
+        assert_eq!(Value::float(f64::INFINITY), None);
+        assert!(serde_json::to_string(&Value::Float(f64::NAN)).is_err());
+    }
+
+    #[test]
+    fn unknown_reference_tags_are_refused() {
+        assert!(serde_json::from_str::<Value>(r#"{"$blub": 1}"#).is_err());
+        assert!(serde_json::from_str::<Value>(r#"{"$blob": "zz"}"#).is_err());
+    }
+
+    #[test]
+    fn file_key_material_ignores_the_path() {
+        let a = FileRef {
+            path: "a/x.nrrd".into(),
+            digest: Digest::of(b"1"),
+            size: 1,
+        };
+        let b = FileRef {
+            path: "b/x.nrrd".into(),
+            ..a.clone()
+        };
+        assert_eq!(Value::File(a).key_material(), Value::File(b).key_material());
+    }
+}

@@ -1,0 +1,91 @@
+//! Publishing: copying a stage's named blobs (reports, tables, plots) out of the cache into the
+//! output folder as ordinary files: `<output>/<instance id>/<name>`.
+//!
+//! Files are written atomically and only when their content differs, so a cached rerun touches
+//! nothing. Files a previous publish wrote that the current output no longer has are removed
+//! (the list is kept in `.radflow-published`); other files in the folder are left alone.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use super::run_context::RunContext;
+use crate::cache::TempFile;
+use crate::dataset::{BlobRef, Value};
+use crate::digest::Digest;
+use crate::key::hash_file;
+use crate::plan::Instance;
+use crate::stages::StageError;
+use crate::workspace::checked_write_path;
+
+const LIST: &str = ".radflow-published";
+
+/// Publishes `output` of `instance`; returns the folder.
+pub fn publish(
+    run: &RunContext<'_>,
+    instance: &Instance,
+    output: &Digest,
+) -> Result<PathBuf, StageError> {
+    let dataset = run.dataset(output)?;
+    let mut files: Vec<(String, BlobRef)> = Vec::new();
+    let single = dataset.len() <= 1;
+    let mut collect = |prefix: Option<&str>, value: &Value| {
+        value.for_each_blob(&mut |blob| {
+            if let Some(name) = &blob.name {
+                let rel = match prefix {
+                    Some(p) if !single => format!("{p}/{name}"),
+                    _ => name.clone(),
+                };
+                files.push((rel, blob.clone()));
+            }
+        });
+    };
+    for value in dataset.meta().values() {
+        collect(None, value);
+    }
+    for record in dataset.records() {
+        for value in record.fields.values() {
+            collect(Some(&record.id), value);
+        }
+    }
+    let dir = run.plan.pipeline.output_dir.join(&instance.id);
+    let io = |path: &Path, e: std::io::Error| {
+        StageError::file(path.display().to_string(), format!("cannot publish: {e}"))
+    };
+    fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    let mut names = BTreeSet::new();
+    for (rel, blob) in &files {
+        let rel = checked_write_path(rel)
+            .map_err(|e| StageError::invalid(format!("cannot publish `{rel}`: {e}")))?;
+        let target = dir.join(&rel);
+        names.insert(rel);
+        if fs::metadata(&target).is_ok_and(|m| m.len() == blob.size)
+            && hash_file(&target, blob.size).is_ok_and(|d| d == blob.digest)
+        {
+            continue;
+        }
+        let parent = target.parent().unwrap_or(&dir);
+        fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        let (temp, _) = TempFile::create(parent).map_err(|e| io(parent, e))?;
+        let source = run.store.object_path(&blob.digest);
+        fs::copy(&source, temp.path()).map_err(|e| io(&source, e))?;
+        fs::set_permissions(temp.path(), fs::Permissions::from_mode(0o644))
+            .map_err(|e| io(temp.path(), e))?;
+        temp.persist(&target).map_err(|e| io(&target, e))?;
+    }
+    let list_path = dir.join(LIST);
+    if let Ok(previous) = fs::read_to_string(&list_path) {
+        for stale in previous
+            .lines()
+            .filter(|l| !l.is_empty() && !names.contains(*l))
+        {
+            if checked_write_path(stale).is_ok() {
+                let _ = fs::remove_file(dir.join(stale));
+            }
+        }
+    }
+    let list: String = names.iter().map(|n| format!("{n}\n")).collect();
+    crate::cache::write_atomic(&dir, &list_path, list.as_bytes()).map_err(|e| io(&list_path, e))?;
+    Ok(dir)
+}

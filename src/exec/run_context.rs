@@ -1,0 +1,91 @@
+//! State shared by every instance of one run.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use super::progress::Progress;
+use crate::cache::{LastKey, Store};
+use crate::dataset::Dataset;
+use crate::digest::Digest;
+use crate::key::StatCache;
+use crate::plan::Plan;
+use crate::stages::StageError;
+
+/// How a run behaves.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Instances at once, and threads for items inside one.
+    pub jobs: usize,
+    /// After a failure, go on with what does not depend on it.
+    pub keep_going: bool,
+    /// No progress output.
+    pub quiet: bool,
+}
+
+pub struct RunContext<'a> {
+    pub plan: &'a Plan,
+    pub store: Store,
+    pub stat: StatCache,
+    pub options: RunOptions,
+    pub progress: Progress,
+    /// Each instance's last known key (from earlier runs), for "why" messages.
+    pub last_keys: BTreeMap<String, LastKey>,
+    datasets: Mutex<HashMap<Digest, Arc<Dataset>>>,
+}
+
+impl<'a> RunContext<'a> {
+    pub fn new(
+        plan: &'a Plan,
+        store: Store,
+        options: RunOptions,
+        last_keys: BTreeMap<String, LastKey>,
+    ) -> Self {
+        let stat = StatCache::load(store.state_dir().join("stat-cache.json"));
+        let progress = Progress::new(options.quiet);
+        Self {
+            plan,
+            store,
+            stat,
+            options,
+            progress,
+            last_keys,
+            datasets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The dataset stored under `output`, parsed once per run.
+    pub fn dataset(&self, output: &Digest) -> Result<Arc<Dataset>, StageError> {
+        if let Some(found) = self.datasets.lock().expect("dataset memo").get(output) {
+            return Ok(found.clone());
+        }
+        let bytes = self
+            .store
+            .get_object(output)
+            .map_err(|e| StageError::Object {
+                digest: *output,
+                reason: object_reason(e),
+            })?;
+        let dataset = Arc::new(Dataset::from_manifest(&bytes)?);
+        self.datasets
+            .lock()
+            .expect("dataset memo")
+            .insert(*output, dataset.clone());
+        Ok(dataset)
+    }
+
+    /// Keeps a freshly computed dataset so readers need not parse it back.
+    pub fn remember(&self, output: Digest, dataset: Arc<Dataset>) {
+        self.datasets
+            .lock()
+            .expect("dataset memo")
+            .insert(output, dataset);
+    }
+}
+
+pub fn object_reason(error: crate::cache::ObjectError) -> &'static str {
+    match error {
+        crate::cache::ObjectError::Missing => "missing",
+        crate::cache::ObjectError::Damaged => "damaged",
+        crate::cache::ObjectError::Unreadable => "unreadable",
+    }
+}

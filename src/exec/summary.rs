@@ -1,0 +1,128 @@
+//! The lines a run prints: one per finished instance while it runs, a table at the end.
+
+use std::fmt::Write;
+
+use super::instance::Outcome;
+use crate::cache::{InstanceRecord, Status};
+
+/// `ran     slices    6412 records (80 items, 1 computed)  1.2s`.
+pub fn finished_line(id: &str, outcome: &Outcome) -> String {
+    let mut line = format!("{:<7} {id}", status_word(outcome.status));
+    match outcome.status {
+        Status::Ran | Status::Cached => {
+            if let Some(entry) = &outcome.entry {
+                let _ = write!(line, ": {} records", entry.records);
+            }
+            if let Some(items) = outcome.items {
+                let _ = write!(
+                    line,
+                    " ({} items, {} computed)",
+                    items.total, items.computed
+                );
+            }
+            if outcome.status == Status::Ran {
+                let _ = write!(line, " in {}", seconds(outcome.duration_ms));
+                if let Some(why) = &outcome.why {
+                    let _ = write!(line, "; {why}");
+                }
+            }
+        }
+        Status::Failed | Status::Skipped => {
+            if let Some(error) = &outcome.error {
+                let _ = write!(line, ": {error}");
+            }
+        }
+        Status::NotSelected => {}
+    }
+    line
+}
+
+pub fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Ran => "ran",
+        Status::Cached => "cached",
+        Status::Failed => "FAILED",
+        Status::Skipped => "skipped",
+        Status::NotSelected => "-",
+    }
+}
+
+/// The end-of-run table and totals.
+pub fn table(instances: &[(String, InstanceRecord)], wall_ms: u64) -> String {
+    let shown: Vec<&(String, InstanceRecord)> = instances
+        .iter()
+        .filter(|(_, r)| r.status != Status::NotSelected)
+        .collect();
+    let width = shown
+        .iter()
+        .map(|(id, _)| id.len())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 48);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:<7}  {:>8}  {:>18}  {:>8}  {:>8}",
+        "stage", "status", "records", "items (computed)", "time", "saved"
+    );
+    let (mut ran, mut cached, mut failed, mut skipped, mut saved) = (0, 0, 0, 0, 0u64);
+    for (id, r) in &shown {
+        let records = r
+            .records
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "-".into());
+        let items = r
+            .items
+            .map(|c| format!("{} ({})", c.total, c.computed))
+            .unwrap_or_default();
+        let time = if r.status == Status::Ran {
+            seconds(r.duration_ms)
+        } else {
+            "-".into()
+        };
+        let saved_text = if r.saved_ms > 0 {
+            seconds(r.saved_ms)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{id:<width$}  {:<7}  {records:>8}  {items:>18}  {time:>8}  {saved_text:>8}",
+            status_word(r.status)
+        );
+        match r.status {
+            Status::Ran => ran += 1,
+            Status::Cached => cached += 1,
+            Status::Failed => failed += 1,
+            Status::Skipped => skipped += 1,
+            Status::NotSelected => {}
+        }
+        saved += r.saved_ms;
+    }
+    let total = shown.len();
+    if ran == 0 && failed == 0 && skipped == 0 {
+        let _ = write!(out, "nothing to do: all {total} stages are cached");
+    } else {
+        let _ = write!(
+            out,
+            "{total} stages: {ran} ran, {cached} cached, {failed} failed"
+        );
+        if skipped > 0 {
+            let _ = write!(out, ", {skipped} skipped");
+        }
+        let _ = write!(out, " in {}", seconds(wall_ms));
+    }
+    if saved > 0 {
+        let _ = write!(out, "; the cache saved {}", seconds(saved));
+    }
+    out.push('\n');
+    out
+}
+
+pub fn seconds(ms: u64) -> String {
+    if ms < 10_000 {
+        format!("{:.2}s", ms as f64 / 1000.0)
+    } else {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    }
+}

@@ -1,0 +1,125 @@
+//! The lock file (`<pipeline>.lock` next to the pipeline): per stage instance, its key,
+//! parameters, output hash, record count and headline summary.
+//!
+//! Committed with the pipeline, it lets another lab check that its run reproduces the same
+//! outputs (`radflow verify`) and shows in review what a change did to the results. `radflow
+//! run` rewrites it after a complete run of the pipeline as written (no `--set`, no `--only`);
+//! experiments leave it alone, so `radflow diff` can compare them with it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::Value;
+use crate::digest::Digest;
+
+pub const LOCK_VERSION: u32 = 1;
+
+const HEADER: &str = "# radflow lock file: written by `radflow run`, checked by `radflow verify`.\n# Commit it next to the pipeline.\n";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockFile {
+    pub version: u32,
+    pub pipeline: String,
+    /// By instance id.
+    pub stages: BTreeMap<String, LockedStage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockedStage {
+    pub kind: String,
+    pub version: u32,
+    pub key: Digest,
+    pub params: serde_json::Value,
+    pub output: Digest,
+    pub records: usize,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub summary: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("`{}`: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{}` is not a valid lock file: {message}", .path.display())]
+    Parse { path: PathBuf, message: String },
+}
+
+/// `pipelines/demo.yaml` -> `pipelines/demo.lock`.
+pub fn lock_path(pipeline_file: &Path) -> PathBuf {
+    pipeline_file.with_extension("lock")
+}
+
+impl LockFile {
+    /// `None` when there is no lock file.
+    pub fn read(path: &Path) -> Result<Option<LockFile>, LockError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(LockError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        serde_yaml::from_str(&text)
+            .map(Some)
+            .map_err(|e| LockError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
+    }
+
+    /// The YAML text: deterministic (sorted maps), so unchanged results give unchanged files.
+    pub fn to_text(&self) -> String {
+        let body = serde_yaml::to_string(self).unwrap_or_default();
+        format!("{HEADER}{body}")
+    }
+
+    /// Writes atomically (temp file beside it, then rename).
+    pub fn write(&self, path: &Path) -> Result<(), LockError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        crate::cache::write_atomic(dir, path, self.to_text().as_bytes()).map_err(|source| {
+            LockError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        })
+    }
+}
+
+impl LockFile {
+    /// The lock file a complete run of `plan` produced.
+    pub fn from_run(plan: &crate::plan::Plan, run: &crate::cache::RunRecord) -> LockFile {
+        let mut stages = BTreeMap::new();
+        for (inst, (id, record)) in plan.instances.iter().zip(&run.instances) {
+            if let (Some(key), Some(output)) = (record.key, record.output) {
+                stages.insert(
+                    id.clone(),
+                    LockedStage {
+                        kind: record.kind.clone(),
+                        version: inst.kind.version(),
+                        key,
+                        params: record.params.clone(),
+                        output,
+                        records: record.records.unwrap_or(0),
+                        summary: record.summary.clone(),
+                    },
+                );
+            }
+        }
+        LockFile {
+            version: LOCK_VERSION,
+            pipeline: plan.pipeline.name.clone(),
+            stages,
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The YAML documents as written: a pipeline file and a stage-definition file.
+//!
+//! These mirror the files one to one (unknown keys are errors); [`super::pipeline`] turns them
+//! into a validated [`super::Pipeline`].
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// `pipelines/*.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineDoc {
+    /// Defaults to the file stem.
+    pub pipeline: Option<String>,
+    pub description: Option<String>,
+    /// The workspace root, relative to this file's folder (default: that folder). Paths in the
+    /// pipeline are relative to the root.
+    pub root: Option<String>,
+    /// The cache folder, relative to the root (default `cache`).
+    pub cache: Option<String>,
+    /// Where published outputs go, relative to the root (default `out/<pipeline>`).
+    pub output: Option<String>,
+    /// Stage-definition files, relative to the root.
+    #[serde(default)]
+    pub import: Vec<String>,
+    pub executor: Option<ExecutorDoc>,
+    pub stages: BTreeMap<String, StageDoc>,
+}
+
+/// One stage of a pipeline.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageDoc {
+    pub kind: Option<String>,
+    /// The name of an imported definition to start from.
+    pub uses: Option<String>,
+    pub description: Option<String>,
+    /// Upstream stages for the kind's main input.
+    pub input: Option<OneOrMany>,
+    /// Upstream stages per named input port.
+    pub inputs: Option<BTreeMap<String, OneOrMany>>,
+    /// Parameters swept over: each combination is one instance of the stage.
+    pub matrix: Option<BTreeMap<String, serde_yaml::Value>>,
+    /// The kind's parameters.
+    #[serde(default)]
+    pub with: Option<serde_yaml::Mapping>,
+    /// Copy the stage's named blobs into the output folder (default: the kind decides).
+    pub publish: Option<bool>,
+    /// Scheduler resources for cluster execution.
+    pub resources: Option<ResourcesDoc>,
+}
+
+/// `stages/*.yaml`: reusable definitions a pipeline imports.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefinitionsDoc {
+    pub description: Option<String>,
+    pub definitions: BTreeMap<String, DefinitionDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefinitionDoc {
+    pub kind: String,
+    pub description: Option<String>,
+    pub matrix: Option<BTreeMap<String, serde_yaml::Value>>,
+    #[serde(default)]
+    pub with: Option<serde_yaml::Mapping>,
+    pub publish: Option<bool>,
+    pub resources: Option<ResourcesDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// `executor:` in a pipeline.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutorDoc {
+    /// `local` (default) or `slurm`.
+    pub kind: String,
+    #[serde(flatten)]
+    pub resources: ResourcesDoc,
+    /// Target wall time of one array task, in seconds (Slurm).
+    pub shard_seconds: Option<f64>,
+    /// Most array tasks of one stage at once (Slurm `%N`).
+    pub max_parallel: Option<u32>,
+}
+
+/// Scheduler resources, per stage or as the executor's defaults.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourcesDoc {
+    pub partition: Option<String>,
+    /// Slurm time limit, e.g. `00:30:00`.
+    pub time: Option<String>,
+    pub cpus: Option<u32>,
+    /// Memory per task, e.g. `4G` or `500M`.
+    pub mem: Option<String>,
+}

@@ -1,0 +1,244 @@
+//! The small API a stage sees while it runs.
+//!
+//! A stage reads its upstream datasets, its declared files and cached blobs, and writes blobs,
+//! only through this context; it never sees the executor or the cache. The executor implements
+//! [`Host`]; [`StageContext::map`] is where item-level caching happens.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::error::StageError;
+use crate::dataset::{BlobRef, Dataset, FileRef, Record, Tensor, Value};
+use crate::workspace::Workspace;
+
+/// One upstream output bound to a port: the producing instance's matrix label (empty when the
+/// stage is not swept) and its dataset.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    pub stage: String,
+    pub label: String,
+    pub dataset: Arc<Dataset>,
+}
+
+/// What a map computes for one input record: each `Emit` becomes one output record. `suffix`
+/// `None` keeps the input's id; `Some("z042")` makes `<input id>/z042`. The output record is
+/// the input record's fields overlaid with `fields`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Emit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suffix: Option<String>,
+    pub fields: BTreeMap<String, Value>,
+}
+
+impl Emit {
+    pub fn same(fields: BTreeMap<String, Value>) -> Self {
+        Self {
+            suffix: None,
+            fields,
+        }
+    }
+}
+
+/// What to do when one item fails.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// Stop the stage (finished items stay cached).
+    #[default]
+    Stop,
+    /// Drop the item, list it in the stage's output (`meta.dropped`) and go on.
+    Skip,
+}
+
+/// The computation of a map stage over a batch of records (one output list per record).
+pub type ItemFn<'a> =
+    dyn Fn(&[&Record], &StageContext<'_>) -> Result<Vec<Vec<Emit>>, StageError> + Sync + 'a;
+
+/// An item-level cached computation over records.
+pub struct MapRequest<'a> {
+    pub records: &'a [Record],
+    /// Fields whose values decide an item's output (`$id` for the record id); the item key
+    /// is built from these, the stage's parameters and `shared_key`, so other fields can
+    /// change without recomputing. Empty means every field.
+    pub key_fields: &'a [&'a str],
+    /// Key material shared by all items (a model's hash, a script's hash).
+    pub shared_key: serde_json::Value,
+    /// Records per call of `compute`.
+    pub batch: usize,
+    /// Run batches on several threads (false when `compute` is itself multi-threaded).
+    pub parallel: bool,
+    pub on_error: OnError,
+    pub compute: &'a ItemFn<'a>,
+}
+
+/// The result of a map: output records (in input order) and the items dropped by `on_error:
+/// skip` with their reasons.
+#[derive(Debug, Default)]
+pub struct MapOutput {
+    pub records: Vec<Record>,
+    pub dropped: Vec<(String, String)>,
+}
+
+/// What the executor provides to a running stage.
+pub trait Host: Sync {
+    fn workspace(&self) -> &Workspace;
+    fn inputs(&self, port: &str) -> &[Upstream];
+    /// The declared files, hashed, by their key name.
+    fn files(&self) -> &BTreeMap<String, FileRef>;
+    /// Reads a blob and checks its hash.
+    fn read_blob(&self, blob: &BlobRef) -> Result<Vec<u8>, StageError>;
+    fn put_blob(&self, bytes: &[u8], name: Option<&str>) -> Result<BlobRef, StageError>;
+    /// Stores a finished file (written in a scratch folder) without reading it into memory.
+    fn put_file(&self, path: &std::path::Path, name: Option<&str>) -> Result<BlobRef, StageError>;
+    /// Where a blob's bytes are, to copy or read in place (never to write).
+    fn blob_path(&self, blob: &BlobRef) -> PathBuf;
+    /// Checks that a declared file still has the content it was hashed with and gives its path.
+    fn open_file(&self, file: &FileRef) -> Result<PathBuf, StageError>;
+    fn map(&self, ctx: &StageContext<'_>, request: MapRequest<'_>)
+    -> Result<MapOutput, StageError>;
+    /// A fresh, empty folder inside the cache, removed when the stage ends.
+    fn scratch_dir(&self) -> Result<PathBuf, StageError>;
+    /// Where this instance's published files go (inside the output folder).
+    fn publish_dir(&self) -> PathBuf;
+    fn warn(&self, message: String);
+    fn progress(&self, done: u64, total: u64);
+    fn threads(&self) -> usize;
+    fn cancelled(&self) -> bool;
+    fn instance_label(&self) -> &str;
+}
+
+/// A running stage's view of the world.
+pub struct StageContext<'a> {
+    host: &'a dyn Host,
+}
+
+impl<'a> StageContext<'a> {
+    pub fn new(host: &'a dyn Host) -> Self {
+        Self { host }
+    }
+
+    pub fn workspace(&self) -> &Workspace {
+        self.host.workspace()
+    }
+
+    /// The one dataset bound to `port` (a `One` port, or a `Many` port bound once).
+    pub fn input(&self, port: &str) -> Result<&Arc<Dataset>, StageError> {
+        match self.host.inputs(port) {
+            [one] => Ok(&one.dataset),
+            [] => Err(StageError::invalid(format!(
+                "input `{port}` is not connected"
+            ))),
+            many => Err(StageError::invalid(format!(
+                "input `{port}` has {} datasets, expected one",
+                many.len()
+            ))),
+        }
+    }
+
+    /// Every dataset bound to `port` (all instances of a swept stage, or several stages).
+    pub fn inputs(&self, port: &str) -> &[Upstream] {
+        self.host.inputs(port)
+    }
+
+    pub fn files(&self) -> &BTreeMap<String, FileRef> {
+        self.host.files()
+    }
+
+    pub fn open_file(&self, file: &FileRef) -> Result<PathBuf, StageError> {
+        self.host.open_file(file)
+    }
+
+    pub fn read_blob(&self, blob: &BlobRef) -> Result<Vec<u8>, StageError> {
+        self.host.read_blob(blob)
+    }
+
+    pub fn put_blob(&self, bytes: &[u8], name: Option<&str>) -> Result<BlobRef, StageError> {
+        self.host.put_blob(bytes, name)
+    }
+
+    pub fn put_file(
+        &self,
+        path: &std::path::Path,
+        name: Option<&str>,
+    ) -> Result<BlobRef, StageError> {
+        self.host.put_file(path, name)
+    }
+
+    /// The stored file of a blob, for copying out; its hash is not checked here.
+    pub fn blob_path(&self, blob: &BlobRef) -> PathBuf {
+        self.host.blob_path(blob)
+    }
+
+    pub fn read_tensor(&self, blob: &BlobRef) -> Result<Tensor, StageError> {
+        Ok(Tensor::decode(&self.read_blob(blob)?)?)
+    }
+
+    pub fn put_tensor(&self, tensor: &Tensor) -> Result<BlobRef, StageError> {
+        self.put_blob(&tensor.encode(), None)
+    }
+
+    /// Serializes `value` as pretty JSON and stores it under `name`.
+    pub fn put_json<T: serde::Serialize>(
+        &self,
+        value: &T,
+        name: &str,
+    ) -> Result<BlobRef, StageError> {
+        let bytes =
+            serde_json::to_vec_pretty(value).map_err(|e| StageError::invalid(e.to_string()))?;
+        self.put_blob(&bytes, Some(name))
+    }
+
+    pub fn read_json<T: serde::de::DeserializeOwned>(
+        &self,
+        blob: &BlobRef,
+    ) -> Result<T, StageError> {
+        serde_json::from_slice(&self.read_blob(blob)?).map_err(|e| {
+            StageError::invalid(format!(
+                "cached object {} is not the expected JSON: {e}",
+                blob.digest.short()
+            ))
+        })
+    }
+
+    /// Item-level cached map over records.
+    pub fn map(&self, request: MapRequest<'_>) -> Result<MapOutput, StageError> {
+        self.host.map(self, request)
+    }
+
+    pub fn scratch_dir(&self) -> Result<PathBuf, StageError> {
+        self.host.scratch_dir()
+    }
+
+    pub fn publish_dir(&self) -> PathBuf {
+        self.host.publish_dir()
+    }
+
+    /// A note the run summary shows (a dropped patient, a clipped crop).
+    pub fn warn(&self, message: impl Into<String>) {
+        self.host.warn(message.into())
+    }
+
+    pub fn progress(&self, done: u64, total: u64) {
+        self.host.progress(done, total)
+    }
+
+    pub fn threads(&self) -> usize {
+        self.host.threads()
+    }
+
+    /// True once the user asked to stop (Ctrl-C); long loops check it and return
+    /// [`StageError::Interrupted`].
+    pub fn check_cancelled(&self) -> Result<(), StageError> {
+        if self.host.cancelled() {
+            Err(StageError::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `seed=3` for a swept instance, empty otherwise.
+    pub fn instance_label(&self) -> &str {
+        self.host.instance_label()
+    }
+}
