@@ -15,7 +15,7 @@ use super::run_context::RunContext;
 use crate::cache::{ENTRY_FORMAT, ItemCounts, StageEntry, Status, decode_digests, encode_digests};
 use crate::dataset::{Dataset, FileRef, Value};
 use crate::digest::Digest;
-use crate::key::{InputKey, KEY_FORMAT, StageKey, first_change, hash_inputs};
+use crate::key::{Change, InputKey, KEY_FORMAT, StageKey, first_change, hash_inputs};
 use crate::plan::Instance;
 use crate::stages::{StageContext, StageError, Upstream};
 
@@ -131,9 +131,26 @@ pub fn why(run: &RunContext<'_>, instance: &Instance, key: &StageKey, forced: bo
     match run.last_keys.get(&instance.id).and_then(|l| l.key.as_ref()) {
         None => "never run".into(),
         Some(old) => match first_change(old, key) {
-            Some(change) => change.to_string(),
+            Some(change) => describe_change(run, instance, change),
             None => "not in the cache".into(),
         },
+    }
+}
+
+/// A key change in words; an input is named by its upstream stage.
+pub fn describe_change(run: &RunContext<'_>, instance: &Instance, change: Change) -> String {
+    match change {
+        Change::Input { port } => {
+            let mut stages: Vec<&str> = instance
+                .inputs
+                .get(&port)
+                .map(|ups| ups.iter().map(|&u| run.plan.instances[u].stage.as_str()).collect())
+                .unwrap_or_default();
+            stages.dedup();
+            let name = if stages.is_empty() { port } else { stages.join(", ") };
+            format!("input {name} changed")
+        }
+        other => other.to_string(),
     }
 }
 

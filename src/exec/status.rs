@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::instance::{missing_objects, stage_key};
+use super::instance::{describe_change, missing_objects, stage_key};
 use super::run_context::RunContext;
 use crate::digest::Digest;
 use crate::key::{Change, first_change, hash_inputs};
@@ -121,9 +121,9 @@ pub fn predict(run: &RunContext<'_>, selection: &Selection) -> Vec<Prediction> {
                         None => "not in the cache".into(),
                         Some(Change::Input { port }) => {
                             let counts = changed_items(run, old, &key, &port);
-                            format!("{}{}", Change::Input { port }, counts)
+                            format!("{}{}", describe_change(run, inst, Change::Input { port }), counts)
                         }
-                        Some(change) => change.to_string(),
+                        Some(change) => describe_change(run, inst, change),
                     },
                 };
             }

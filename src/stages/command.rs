@@ -64,10 +64,27 @@ pub enum Program {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(untagged, expecting = "`{files: GLOB}` or `input`")]
 pub enum Foreach {
-    Files(String),
+    Files {
+        files: String,
+    },
+    #[serde(with = "input_tag")]
     Input,
+}
+
+/// `foreach: input` as a plain string.
+mod input_tag {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("input")
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<(), D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text == "input" { Ok(()) } else { Err(serde::de::Error::custom("expected `input`")) }
+    }
 }
 
 pub struct Command {
@@ -98,7 +115,7 @@ impl Stage for Command {
                 .map_err(|e| ParamError::new(&format!("outputs.{i}"), e.to_string()))?;
         }
         let glob = match &params.foreach {
-            Some(Foreach::Files(pattern)) => Some(split_glob(pattern).ok_or_else(|| {
+            Some(Foreach::Files { files: pattern }) => Some(split_glob(pattern).ok_or_else(|| {
                 ParamError::new(
                     "foreach.files",
                     format!("`{pattern}` has no wildcard; name a pattern such as `data/*.txt`"),
@@ -152,7 +169,7 @@ impl Stage for Command {
                     fields,
                 }])?)
             }
-            Some(Foreach::Files(_)) => {
+            Some(Foreach::Files { .. }) => {
                 let (dir, pattern) = self.glob.as_ref().expect("checked in new");
                 let prefix = if dir == "." {
                     String::new()
@@ -217,7 +234,7 @@ impl Command {
         let output = ctx.map(MapRequest {
             records: &records,
             key_fields: &with_id,
-            shared_key: serde_json::json!({ "files": ctx.files().values().map(|f| (&f.path, f.digest)).collect::<BTreeMap<_, _>>(), "env": self.env_values(), "input": input_dir.is_some() }),
+            shared_key: serde_json::json!({ "files": self.declared_files(ctx), "env": self.env_values(), "input": input_dir.is_some() }),
             batch: 1,
             parallel: true,
             on_error: self.params.on_error,
@@ -228,6 +245,22 @@ impl Command {
             meta.insert("dropped".to_string(), dropped_value(&output.dropped));
         }
         Ok(Dataset::new(output.records, meta)?)
+    }
+
+    /// The hashes of `files:` (what every item reads), without the `foreach` matches (what
+    /// single items read): a changed script reruns every item, a changed data file one.
+    fn declared_files(&self, ctx: &StageContext<'_>) -> BTreeMap<String, crate::digest::Digest> {
+        ctx.files()
+            .values()
+            .filter(|f| match &self.glob {
+                Some((dir, pattern)) => {
+                    let rel = if dir == "." { Some(f.path.as_str()) } else { f.path.strip_prefix(&format!("{dir}/")) };
+                    !rel.is_some_and(|rel| glob_matches(pattern, rel))
+                }
+                None => true,
+            })
+            .map(|f| (f.path.clone(), f.digest))
+            .collect()
     }
 
     fn env_values(&self) -> BTreeMap<&str, Option<String>> {
