@@ -222,6 +222,24 @@ impl Store {
         Ok(bytes)
     }
 
+    /// Copies an object to `target` (an ordinary, writable file) and checks the copy's hash; a
+    /// damaged object is moved aside and the copy removed.
+    pub fn copy_object(&self, digest: &Digest, target: &Path) -> Result<(), ObjectError> {
+        match fs::copy(self.object_path(digest), target) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ObjectError::Missing),
+            Err(_) => return Err(ObjectError::Unreadable),
+        }
+        let _ = fs::set_permissions(target, fs::Permissions::from_mode(0o644));
+        let size = fs::metadata(target).map(|m| m.len()).unwrap_or(0);
+        if crate::key::hash_file(target, size).ok() != Some(*digest) {
+            let _ = fs::remove_file(target);
+            self.quarantine(digest);
+            return Err(ObjectError::Damaged);
+        }
+        Ok(())
+    }
+
     /// Moves a damaged object to `damaged/` (kept for inspection, out of the store).
     pub fn quarantine(&self, digest: &Digest) {
         let dir = self.root.join("damaged");

@@ -120,8 +120,14 @@ impl Host for LocalHost<'_, '_> {
         })
     }
 
-    fn blob_path(&self, blob: &BlobRef) -> PathBuf {
-        self.run.store.object_path(&blob.digest)
+    fn copy_blob(&self, blob: &BlobRef, target: &std::path::Path) -> Result<(), StageError> {
+        self.run
+            .store
+            .copy_object(&blob.digest, target)
+            .map_err(|e| StageError::Object {
+                digest: blob.digest,
+                reason: object_reason(e),
+            })
     }
 
     fn open_file(&self, file: &FileRef) -> Result<PathBuf, StageError> {

@@ -144,10 +144,18 @@ pub fn describe_change(run: &RunContext<'_>, instance: &Instance, change: Change
             let mut stages: Vec<&str> = instance
                 .inputs
                 .get(&port)
-                .map(|ups| ups.iter().map(|&u| run.plan.instances[u].stage.as_str()).collect())
+                .map(|ups| {
+                    ups.iter()
+                        .map(|&u| run.plan.instances[u].stage.as_str())
+                        .collect()
+                })
                 .unwrap_or_default();
             stages.dedup();
-            let name = if stages.is_empty() { port } else { stages.join(", ") };
+            let name = if stages.is_empty() {
+                port
+            } else {
+                stages.join(", ")
+            };
             format!("input {name} changed")
         }
         other => other.to_string(),

@@ -7,10 +7,9 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::run_context::RunContext;
+use super::run_context::{RunContext, object_reason};
 use crate::cache::TempFile;
 use crate::dataset::{BlobRef, Value};
 use crate::digest::Digest;
@@ -68,10 +67,12 @@ pub fn publish(
         let parent = target.parent().unwrap_or(&dir);
         fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
         let (temp, _) = TempFile::create(parent).map_err(|e| io(parent, e))?;
-        let source = run.store.object_path(&blob.digest);
-        fs::copy(&source, temp.path()).map_err(|e| io(&source, e))?;
-        fs::set_permissions(temp.path(), fs::Permissions::from_mode(0o644))
-            .map_err(|e| io(temp.path(), e))?;
+        run.store
+            .copy_object(&blob.digest, temp.path())
+            .map_err(|e| StageError::Object {
+                digest: blob.digest,
+                reason: object_reason(e),
+            })?;
         temp.persist(&target).map_err(|e| io(&target, e))?;
     }
     let list_path = dir.join(LIST);

@@ -121,7 +121,11 @@ pub fn predict(run: &RunContext<'_>, selection: &Selection) -> Vec<Prediction> {
                         None => "not in the cache".into(),
                         Some(Change::Input { port }) => {
                             let counts = changed_items(run, old, &key, &port);
-                            format!("{}{}", describe_change(run, inst, Change::Input { port }), counts)
+                            format!(
+                                "{}{}",
+                                describe_change(run, inst, Change::Input { port }),
+                                counts
+                            )
                         }
                         Some(change) => describe_change(run, inst, change),
                     },

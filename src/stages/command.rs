@@ -83,7 +83,11 @@ mod input_tag {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<(), D::Error> {
         let text = String::deserialize(deserializer)?;
-        if text == "input" { Ok(()) } else { Err(serde::de::Error::custom("expected `input`")) }
+        if text == "input" {
+            Ok(())
+        } else {
+            Err(serde::de::Error::custom("expected `input`"))
+        }
     }
 }
 
@@ -115,12 +119,14 @@ impl Stage for Command {
                 .map_err(|e| ParamError::new(&format!("outputs.{i}"), e.to_string()))?;
         }
         let glob = match &params.foreach {
-            Some(Foreach::Files { files: pattern }) => Some(split_glob(pattern).ok_or_else(|| {
-                ParamError::new(
-                    "foreach.files",
-                    format!("`{pattern}` has no wildcard; name a pattern such as `data/*.txt`"),
-                )
-            })?),
+            Some(Foreach::Files { files: pattern }) => {
+                Some(split_glob(pattern).ok_or_else(|| {
+                    ParamError::new(
+                        "foreach.files",
+                        format!("`{pattern}` has no wildcard; name a pattern such as `data/*.txt`"),
+                    )
+                })?)
+            }
             _ => None,
         };
         if params.foreach.is_none() && params.on_error == OnError::Skip {
@@ -254,7 +260,11 @@ impl Command {
             .values()
             .filter(|f| match &self.glob {
                 Some((dir, pattern)) => {
-                    let rel = if dir == "." { Some(f.path.as_str()) } else { f.path.strip_prefix(&format!("{dir}/")) };
+                    let rel = if dir == "." {
+                        Some(f.path.as_str())
+                    } else {
+                        f.path.strip_prefix(&format!("{dir}/"))
+                    };
                     !rel.is_some_and(|rel| glob_matches(pattern, rel))
                 }
                 None => true,
@@ -436,15 +446,8 @@ fn write_blobs(ctx: &StageContext<'_>, record: &Record, dir: &Path) -> Result<()
                 let _ = fs::create_dir_all(parent);
             }
             // Copies, never links: the program must not be able to change the cache.
-            if let Err(e) = fs::copy(ctx.blob_path(blob), &target) {
-                result = Err(StageError::Object {
-                    digest: blob.digest,
-                    reason: if e.kind() == std::io::ErrorKind::NotFound {
-                        "missing"
-                    } else {
-                        "unreadable"
-                    },
-                });
+            if result.is_ok() {
+                result = ctx.copy_blob(blob, &target);
             }
         });
     }

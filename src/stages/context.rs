@@ -91,8 +91,8 @@ pub trait Host: Sync {
     fn put_blob(&self, bytes: &[u8], name: Option<&str>) -> Result<BlobRef, StageError>;
     /// Stores a finished file (written in a scratch folder) without reading it into memory.
     fn put_file(&self, path: &std::path::Path, name: Option<&str>) -> Result<BlobRef, StageError>;
-    /// Where a blob's bytes are, to copy or read in place (never to write).
-    fn blob_path(&self, blob: &BlobRef) -> PathBuf;
+    /// Copies a blob out to an ordinary file, checking its hash.
+    fn copy_blob(&self, blob: &BlobRef, target: &std::path::Path) -> Result<(), StageError>;
     /// Checks that a declared file still has the content it was hashed with and gives its path.
     fn open_file(&self, file: &FileRef) -> Result<PathBuf, StageError>;
     fn map(&self, ctx: &StageContext<'_>, request: MapRequest<'_>)
@@ -165,9 +165,9 @@ impl<'a> StageContext<'a> {
         self.host.put_file(path, name)
     }
 
-    /// The stored file of a blob, for copying out; its hash is not checked here.
-    pub fn blob_path(&self, blob: &BlobRef) -> PathBuf {
-        self.host.blob_path(blob)
+    /// Copies a blob out to an ordinary file (for a program to read), checking its hash.
+    pub fn copy_blob(&self, blob: &BlobRef, target: &std::path::Path) -> Result<(), StageError> {
+        self.host.copy_blob(blob, target)
     }
 
     pub fn read_tensor(&self, blob: &BlobRef) -> Result<Tensor, StageError> {
