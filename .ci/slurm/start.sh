@@ -126,10 +126,10 @@ alive() {
 launch() {
   local name=$1; shift
   rm -f "$PIDS/$name.pid"
+  # shellcheck disable=SC2016  # $$ and $@ expand in the inner shell
   setsid bash -c 'echo $$ > "$1"; shift; exec "$@"' _ "$PIDS/$name.pid" "$@" \
     < /dev/null >> "$LOGS/$name.out" 2>&1 &
-  local i
-  for i in $(seq 50); do [ -s "$PIDS/$name.pid" ] && return 0; sleep 0.1; done
+  for _ in $(seq 50); do [ -s "$PIDS/$name.pid" ] && return 0; sleep 0.1; done
   die "$name did not start"
 }
 # wait_for NAME EXE CMD...: poll CMD until it succeeds, while NAME stays alive.
@@ -180,7 +180,7 @@ host=$(hostname -s)
 hw=$(slurmd -C | head -n 1)
 get() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$hw"; }
 real_cpus=$(get CPUs); mem=$(get RealMemory)
-[ -n "$real_cpus" ] && [ -n "$mem" ] || die "cannot parse 'slurmd -C': $hw"
+if [ -z "$real_cpus" ] || [ -z "$mem" ]; then die "cannot parse 'slurmd -C': $hw"; fi
 mem=$(( mem * 97 / 100 ))
 cpus=${SLURM_NODE_CPUS:-$(( real_cpus > MIN_NODE_CPUS ? real_cpus : MIN_NODE_CPUS ))}
 [[ $cpus =~ ^[1-9][0-9]*$ ]] || die "SLURM_NODE_CPUS must be a positive integer, found '$cpus'"
@@ -315,7 +315,7 @@ while :; do
   [ "$(date +%s)" -lt "$deadline" ] || die "node not up after ${TIMEOUT} s (state '$state')"
   sleep 0.2
 done
-log "node $host is $state, $(since "$t_daemons") s after starting the daemons"
+log "node $host is $state ($(since "$t_daemons") s after the install step)"
 
 # End-to-end check: a batch job must really run. It also absorbs the ~3 s the
 # controller takes after startup before its first scheduling pass, so tests
