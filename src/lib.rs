@@ -26,4 +26,5 @@ pub mod nrrd;
 pub mod onnx;
 pub mod report_page;
 pub mod seg;
+pub mod slurm;
 pub mod synth;
