@@ -7,7 +7,7 @@
 use super::figure_font::FigureFont;
 use super::palette::blues;
 use super::plot_frame::{TICK_SIZE, TITLE_SIZE};
-use super::scene::{Anchor, Color, Scene, Stroke, Text};
+use super::scene::{Anchor, Color, Scene, Shape, Stroke, Text};
 use super::split_summary::SplitSummary;
 
 const PAD: f64 = 14.0;
@@ -119,18 +119,7 @@ impl Panel {
                 } else {
                     count as f64 / total as f64
                 };
-                let x = self.left + column as f64 * self.cell;
-                let y = self.top + row as f64 * self.cell;
-                let fill = blues(share);
-                scene.shapes.push(super::scene::Shape::Rect {
-                    x,
-                    y,
-                    width: self.cell,
-                    height: self.cell,
-                    fill: Some(fill),
-                    stroke: Some(Stroke::solid(Color::WHITE, 1.0)),
-                });
-                self.cell_text(scene, font, fill, x, y, count, share);
+                self.draw_cell(scene, font, (row, column), count, share);
             }
         }
         let cap = font.cap_height(TICK_SIZE);
@@ -184,17 +173,27 @@ impl Panel {
         });
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn cell_text(
+    /// One cell: shaded by `share`, with its count and share printed when it is
+    /// big enough to hold them.
+    fn draw_cell(
         &self,
         scene: &mut Scene,
         font: &FigureFont,
-        fill: Color,
-        x: f64,
-        y: f64,
+        (row, column): (usize, usize),
         count: u64,
         share: f64,
     ) {
+        let x = self.left + column as f64 * self.cell;
+        let y = self.top + row as f64 * self.cell;
+        let fill = blues(share);
+        scene.shapes.push(Shape::Rect {
+            x,
+            y,
+            width: self.cell,
+            height: self.cell,
+            fill: Some(fill),
+            stroke: Some(Stroke::solid(Color::WHITE, 1.0)),
+        });
         if self.cell < 40.0 {
             return;
         }
@@ -279,7 +278,6 @@ fn draw_color_bar(scene: &mut Scene, font: &FigureFont, left: f64, top: f64, hei
 mod tests {
     use super::*;
     use crate::report_page::sample_study::{sample_study, sample_study_both_splits};
-    use crate::report_page::scene::Shape;
 
     fn cells(scene: &Scene) -> usize {
         scene

@@ -213,7 +213,7 @@ fn counts_table(page: &mut String, report: &StudyReport, summaries: &[SplitSumma
     );
 }
 
-fn accuracy_section(page: &mut String, summaries: &[SplitSummary], figure_: &PageFigure) {
+fn accuracy_section(page: &mut String, summaries: &[SplitSummary], chart: &PageFigure) {
     page.push_str("<section id=\"accuracy\">\n<h2>Test accuracy</h2>\n");
     // Aggregates, one column per split mode.
     page.push_str("<table>\n<thead><tr><th></th>");
@@ -305,7 +305,7 @@ fn accuracy_section(page: &mut String, summaries: &[SplitSummary], figure_: &Pag
     );
     figure(
         page,
-        figure_,
+        chart,
         "Test accuracy per run. Dashed line: mean of the split's runs; band: one sample standard deviation around it.",
     );
     page.push_str("</section>\n");

@@ -32,11 +32,9 @@ pub fn validation_figure(summaries: &[SplitSummary], font: &FigureFont) -> Scene
         .iter()
         .flat_map(|s| &s.runs)
         .flat_map(|r| &r.validation_curve);
-    let (low, high) = points
-        .clone()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-            (lo.min(p.1), hi.max(p.1))
-        });
+    let (low, high) = points.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+        (lo.min(p.1), hi.max(p.1))
+    });
     let (low, high) = if low <= high { (low, high) } else { (0.0, 1.0) };
     let y = Ticks::tight(low, high, 8, Some((0.0, 1.0)));
     let last_step = summaries
