@@ -16,7 +16,7 @@ use std::path::Path;
 use ort::value::TensorRef;
 
 use super::error::OnnxError;
-use super::feature_config::FeatureConfig;
+use super::feature_config::{FeatureConfig, Layout};
 use super::image_ref::ImageRef;
 use super::model::Model;
 use super::packer::Packer;
@@ -137,8 +137,8 @@ impl FeatureExtractor {
             self.config.channels(),
         );
         let shape = match self.config.layout {
-            super::feature_config::Layout::Nchw => [rows, c, h, w],
-            super::feature_config::Layout::Nhwc => [rows, h, w, c],
+            Layout::Nchw => [rows, c, h, w],
+            Layout::Nhwc => [rows, h, w, c],
         };
         let path = self.model.path().to_path_buf();
         let inference = |error: ort::Error| OnnxError::Inference {

@@ -135,7 +135,7 @@ pub fn locate(env_override: Option<OsString>, starts: &[PathBuf]) -> Result<Path
         searched: if searched.is_empty() {
             "no directory (neither the current directory nor the executable's is known)".to_string()
         } else {
-            searched.join(" nor ")
+            searched.join(", nor in ")
         },
     })
 }
