@@ -18,7 +18,13 @@ fn a_rerun_with_nothing_changed_runs_nothing_and_says_so() {
     assert_eq!(ran(&p), ["a", "b", "c"]);
     let second = p.run(&["run"]).ok();
     assert!(ran(&p).is_empty());
-    assert!(second.stdout.contains("nothing to do: all 3 stages are cached"), "{}", second.stdout);
+    assert!(
+        second
+            .stdout
+            .contains("nothing to do: all 3 stages are cached"),
+        "{}",
+        second.stdout
+    );
     let status = p.run(&["status"]).ok();
     assert!(status.stdout.contains("nothing to do"), "{}", status.stdout);
 }
@@ -28,12 +34,22 @@ fn changing_a_parameter_reruns_the_stage_and_its_dependents_only() {
     let p = abc();
     p.run(&["run"]).ok();
     ran(&p);
-    p.write("radflow.yaml", &ABC.replace("tr a-z A-Z", "tr a-z A-Z | rev"));
+    p.write(
+        "radflow.yaml",
+        &ABC.replace("tr a-z A-Z", "tr a-z A-Z | rev"),
+    );
     let status = p.run(&["status"]).ok();
-    assert!(status.stdout.contains("run      b  parameter run changed"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("run      b  parameter run changed"),
+        "{}",
+        status.stdout
+    );
     p.run(&["run"]).ok();
     assert_eq!(ran(&p), ["b"]);
-    p.write("radflow.yaml", &ABC.replace("cat data/in.txt", "cat data/in.txt data/in.txt"));
+    p.write(
+        "radflow.yaml",
+        &ABC.replace("cat data/in.txt", "cat data/in.txt data/in.txt"),
+    );
     p.run(&["run"]).ok();
     assert_eq!(ran(&p), ["a", "b", "c"]);
 }
@@ -43,8 +59,12 @@ fn touching_a_file_without_changing_it_reruns_nothing() {
     let p = abc();
     p.run(&["run"]).ok();
     ran(&p);
-    let file = std::fs::File::options().write(true).open(p.path().join("data/in.txt")).unwrap();
-    file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5)).unwrap();
+    let file = std::fs::File::options()
+        .write(true)
+        .open(p.path().join("data/in.txt"))
+        .unwrap();
+    file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
     p.run(&["run"]).ok();
     assert!(ran(&p).is_empty());
 }
@@ -56,8 +76,20 @@ fn changing_a_file_reruns_its_readers_and_status_names_the_file() {
     ran(&p);
     p.write("data/in.txt", "changed\n");
     let status = p.run(&["status"]).ok();
-    assert!(status.stdout.contains("run      a  file data/in.txt changed"), "{}", status.stdout);
-    assert!(status.stdout.contains("maybe    b  input a will be recomputed"), "{}", status.stdout);
+    assert!(
+        status
+            .stdout
+            .contains("run      a  file data/in.txt changed"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status
+            .stdout
+            .contains("maybe    b  input a will be recomputed"),
+        "{}",
+        status.stdout
+    );
     p.run(&["run"]).ok();
     assert_eq!(ran(&p), ["a", "b", "c"]);
 }
@@ -109,10 +141,17 @@ stages:
     let p = Project::new().file("radflow.yaml", yaml);
     p.run_env(&["run"], &[("GREETING", "hi")]).ok();
     ran(&p);
-    p.run_env(&["run"], &[("GREETING", "hi"), ("UNRELATED", "x")]).ok();
+    p.run_env(&["run"], &[("GREETING", "hi"), ("UNRELATED", "x")])
+        .ok();
     assert!(ran(&p).is_empty());
     let status = p.run_env(&["status"], &[("GREETING", "hello")]).ok();
-    assert!(status.stdout.contains("environment variable GREETING changed"), "{}", status.stdout);
+    assert!(
+        status
+            .stdout
+            .contains("environment variable GREETING changed"),
+        "{}",
+        status.stdout
+    );
     p.run_env(&["run"], &[("GREETING", "hello")]).ok();
     assert_eq!(ran(&p), ["greet"]);
 }
@@ -125,7 +164,11 @@ fn two_checkouts_at_different_paths_have_the_same_keys() {
     let second = abc().with_cache(shared.path());
     assert_ne!(first.path(), second.path());
     let run = second.run(&["run"]).ok();
-    assert!(second.calls().is_empty(), "the second checkout recomputed: {:?}", second.calls());
+    assert!(
+        second.calls().is_empty(),
+        "the second checkout recomputed: {:?}",
+        second.calls()
+    );
     assert!(run.stdout.contains("nothing to do"), "{}", run.stdout);
     assert_eq!(first.read("radflow.lock"), second.read("radflow.lock"));
 }
@@ -136,7 +179,13 @@ fn a_stage_that_reruns_with_an_identical_output_stops_the_rerun_there() {
     p.run(&["run"]).ok();
     ran(&p);
     // `a` changes (a new command) but writes the same bytes: `b` and `c` stay cached.
-    p.write("radflow.yaml", &ABC.replace("cat data/in.txt > {out}/a.txt", "cat < data/in.txt > {out}/a.txt"));
+    p.write(
+        "radflow.yaml",
+        &ABC.replace(
+            "cat data/in.txt > {out}/a.txt",
+            "cat < data/in.txt > {out}/a.txt",
+        ),
+    );
     let run = p.run(&["run"]).ok();
     assert_eq!(ran(&p), ["a"]);
     assert_eq!(run.status_of("b"), "cached");
@@ -159,9 +208,18 @@ fn set_overrides_a_parameter_for_one_run_without_touching_the_lock_file() {
     p.run(&["run"]).ok();
     ran(&p);
     let lock = p.read("radflow.lock");
-    p.run(&["run", "--set", "b.run=echo b >> calls.log; echo override > {out}/b.txt"]).ok();
+    p.run(&[
+        "run",
+        "--set",
+        "b.run=echo b >> calls.log; echo override > {out}/b.txt",
+    ])
+    .ok();
     assert_eq!(ran(&p), ["b"]);
-    assert_eq!(p.read("radflow.lock"), lock, "an experiment must not rewrite the lock file");
+    assert_eq!(
+        p.read("radflow.lock"),
+        lock,
+        "an experiment must not rewrite the lock file"
+    );
     let diff = p.run(&["diff"]).ok();
     assert!(diff.stdout.contains("params.run"), "{}", diff.stdout);
     assert!(diff.stdout.contains("output"), "{}", diff.stdout);
@@ -174,5 +232,9 @@ fn only_runs_a_stage_and_what_it_needs_and_force_reruns_regardless() {
     assert_eq!(ran(&p), ["a", "b"]);
     assert!(!run.stdout.contains("\nc "), "{}", run.stdout);
     p.run(&["run", "--force", "a"]).ok();
-    assert_eq!(ran(&p), ["a", "c"], "forced a reruns; b is cached since a's output is the same, c never ran");
+    assert_eq!(
+        ran(&p),
+        ["a", "c"],
+        "forced a reruns; b is cached since a's output is the same, c never ran"
+    );
 }

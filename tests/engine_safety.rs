@@ -16,7 +16,11 @@ fn changing_one_of_many_items_computes_one_and_takes_the_rest_from_the_cache() {
     p.clear_calls();
     p.write("data/f03.txt", "changed\n");
     let status = p.run(&["status"]).ok();
-    assert!(status.stdout.contains("file data/f03.txt changed"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("file data/f03.txt changed"),
+        "{}",
+        status.stdout
+    );
     let run = p.run(&["run"]).ok();
     assert_eq!(p.calls(), ["f03.txt"]);
     assert_eq!(run.items_of("upper"), (8, 1));
@@ -45,7 +49,10 @@ fn a_run_killed_mid_stage_keeps_its_finished_items_and_the_rerun_completes() {
     child.kill().unwrap(); // SIGKILL: no cleanup of any kind
     child.wait().unwrap();
     let finished_before = p.calls();
-    assert!(finished_before.len() >= 4 && finished_before.len() < 12, "{finished_before:?}");
+    assert!(
+        finished_before.len() >= 4 && finished_before.len() < 12,
+        "{finished_before:?}"
+    );
     p.clear_calls();
     let run = p.run(&["run"]).ok();
     let recomputed = p.calls();
@@ -56,7 +63,11 @@ fn a_run_killed_mid_stage_keeps_its_finished_items_and_the_rerun_completes() {
     }
     let (total, computed) = run.items_of("upper");
     assert_eq!(total, 12);
-    assert!(computed <= 12 - (finished_before.len() - 2), "finished items were recomputed: {computed} computed, {} finished before", finished_before.len());
+    assert!(
+        computed <= 12 - (finished_before.len() - 2),
+        "finished items were recomputed: {computed} computed, {} finished before",
+        finished_before.len()
+    );
     assert_eq!(p.read("out/items/join/all.txt").lines().count(), 12);
     p.run(&["cache", "verify"]).ok();
 }
@@ -71,26 +82,53 @@ fn ctrl_c_stops_the_run_cleanly_and_the_rerun_completes() {
     }
     unsafe_sigint(child.id());
     let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let before = p.calls().len();
     p.clear_calls();
     let run = p.run(&["run"]).ok();
     assert!(run.items_of("upper").1 <= 12 - before + 2);
-    assert!(!p.cache_dir().join("tmp").read_dir().unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
+    assert!(
+        !p.cache_dir().join("tmp").read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp"))
+    );
 }
 
 fn unsafe_sigint(pid: u32) {
-    std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
 }
 
 #[test]
 fn a_failing_item_fails_the_stage_but_keeps_the_items_it_finished() {
     let p = per_file(6, "0");
-    p.write("radflow.yaml", &p.read("radflow.yaml").replace("sleep 0;", "sleep 0; grep -q bad {item} && exit 7;"));
+    p.write(
+        "radflow.yaml",
+        &p.read("radflow.yaml")
+            .replace("sleep 0;", "sleep 0; grep -q bad {item} && exit 7;"),
+    );
     p.write("data/f02.txt", "bad\n");
     let run = p.run(&["run", "-j", "1"]).code(1);
-    assert!(run.stderr.contains("`f02.txt`: `sh` exited with status 7"), "{}", run.stderr);
-    assert_eq!(p.calls().len(), 2, "items before the failing one ran: {:?}", p.calls());
+    assert!(
+        run.stderr.contains("`f02.txt`: `sh` exited with status 7"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        p.calls().len(),
+        2,
+        "items before the failing one ran: {:?}",
+        p.calls()
+    );
     p.clear_calls();
     p.write("data/f02.txt", "good\n");
     let run = p.run(&["run", "-j", "1"]).ok();
@@ -103,11 +141,21 @@ fn a_failing_item_fails_the_stage_but_keeps_the_items_it_finished() {
 #[test]
 fn on_error_skip_drops_the_failing_item_and_lists_it() {
     let p = per_file(4, "0");
-    let yaml = p.read("radflow.yaml").replace("sleep 0;", "sleep 0; grep -q bad {item} && exit 7;").replace("      outputs: [up.txt]\n  join", "      outputs: [up.txt]\n      on_error: skip\n  join");
+    let yaml = p
+        .read("radflow.yaml")
+        .replace("sleep 0;", "sleep 0; grep -q bad {item} && exit 7;")
+        .replace(
+            "      outputs: [up.txt]\n  join",
+            "      outputs: [up.txt]\n      on_error: skip\n  join",
+        );
     p.write("radflow.yaml", &yaml);
     p.write("data/f01.txt", "bad\n");
     let run = p.run(&["run"]).ok();
-    assert!(run.stderr.contains("warning: upper: dropped `f01.txt`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: upper: dropped `f01.txt`"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(p.read("out/items/join/all.txt").lines().count(), 3);
 }
 
@@ -135,7 +183,11 @@ fn a_missing_cached_object_is_detected_and_recomputed() {
         }
     }
     let status = p.run(&["status"]).ok();
-    assert!(status.stdout.contains("cached objects missing"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("cached objects missing"),
+        "{}",
+        status.stdout
+    );
     p.run(&["run"]).ok();
     assert_eq!(p.calls(), ["a"]);
     assert_eq!(p.read("out/abc/c/c.txt").trim(), "6");
@@ -154,12 +206,20 @@ fn a_damaged_cached_object_is_never_returned() {
         }
     }
     let verify = p.run(&["cache", "verify"]).code(3);
-    assert!(verify.stdout.contains("damaged object"), "{}", verify.stdout);
+    assert!(
+        verify.stdout.contains("damaged object"),
+        "{}",
+        verify.stdout
+    );
     let run = p.run(&["run", "--force", "b"]).ok();
     assert!(run.stderr.contains("running again"), "{}", run.stderr);
     let mut calls = p.calls();
     calls.sort();
-    assert_eq!(calls, ["a", "b"], "a recomputed its damaged output, b read the good one");
+    assert_eq!(
+        calls,
+        ["a", "b"],
+        "a recomputed its damaged output, b read the good one"
+    );
     assert!(!p.read("out/abc/c/c.txt").is_empty());
     p.run(&["cache", "verify"]).ok();
 }
@@ -167,8 +227,14 @@ fn a_damaged_cached_object_is_never_returned() {
 #[test]
 fn paths_that_would_write_outside_the_workspace_are_refused() {
     let cases = [
-        ("output: /tmp/elsewhere\n", "`output`: `/tmp/elsewhere` is absolute"),
-        ("output: ../elsewhere\n", "`output`: `../elsewhere` leaves the workspace"),
+        (
+            "output: /tmp/elsewhere\n",
+            "`output`: `/tmp/elsewhere` is absolute",
+        ),
+        (
+            "output: ../elsewhere\n",
+            "`output`: `../elsewhere` leaves the workspace",
+        ),
     ];
     for (line, expected) in cases {
         let p = abc();
@@ -181,15 +247,31 @@ fn paths_that_would_write_outside_the_workspace_are_refused() {
         "stages:\n  x:\n    kind: command\n    with: {run: 'true', outputs: [../../etc/evil]}\n",
     );
     let run = p.run(&["run"]).code(2);
-    assert!(run.stderr.contains("`stages.x.with.outputs.0`: `../../etc/evil` leaves the workspace"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`stages.x.with.outputs.0`: `../../etc/evil` leaves the workspace"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn published_outputs_are_ordinary_files_in_the_output_folder() {
     let p = abc();
     let run = p.run(&["run"]).ok();
-    assert!(run.stdout.contains("published c: out/abc/c"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("published c: out/abc/c"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(p.read("out/abc/c/c.txt").trim(), "6");
-    let mode = fs::metadata(p.path().join("out/abc/c/c.txt")).unwrap().permissions().mode();
-    assert_eq!(mode & 0o200, 0o200, "published files are writable copies, not cache objects");
+    let mode = fs::metadata(p.path().join("out/abc/c/c.txt"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o200,
+        0o200,
+        "published files are writable copies, not cache objects"
+    );
 }

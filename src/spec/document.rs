@@ -25,7 +25,7 @@ pub struct PipelineDoc {
     #[serde(default)]
     pub import: Vec<String>,
     pub executor: Option<ExecutorDoc>,
-    pub stages: BTreeMap<String, StageDoc>,
+    pub stages: UniqueMap<StageDoc>,
 }
 
 /// One stage of a pipeline.
@@ -56,7 +56,7 @@ pub struct StageDoc {
 #[serde(deny_unknown_fields)]
 pub struct DefinitionsDoc {
     pub description: Option<String>,
-    pub definitions: BTreeMap<String, DefinitionDoc>,
+    pub definitions: UniqueMap<DefinitionDoc>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -111,4 +111,38 @@ pub struct ResourcesDoc {
     pub cpus: Option<u32>,
     /// Memory per task, e.g. `4G` or `500M`.
     pub mem: Option<String>,
+}
+
+/// A map whose keys must be unique: YAML allows a repeated key (the last one wins), which in a
+/// pipeline is always a mistake.
+#[derive(Debug, Clone)]
+pub struct UniqueMap<T>(pub BTreeMap<String, T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for UniqueMap<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
+            type Value = UniqueMap<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of names")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut map = BTreeMap::new();
+                while let Some(key) = access.next_key::<String>()? {
+                    if map.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!(
+                            "duplicate name `{key}`: each must be given once"
+                        )));
+                    }
+                    let value = access.next_value()?;
+                    map.insert(key, value);
+                }
+                Ok(UniqueMap(map))
+            }
+        }
+        deserializer.deserialize_map(Visit(std::marker::PhantomData))
+    }
 }

@@ -174,7 +174,7 @@ pub fn load(file: &Path, overrides: &[Override]) -> Result<Pipeline, SpecError> 
             )
         })?;
         let defs: DefinitionsDoc = parse_yaml(&path, &import_text)?;
-        for (def_name, def) in defs.definitions {
+        for (def_name, def) in defs.definitions.0 {
             if let Some((_, other)) = definitions.get(&def_name) {
                 return Err(SpecError::new(
                     SpecErrorKind::Duplicate,
@@ -191,9 +191,9 @@ pub fn load(file: &Path, overrides: &[Override]) -> Result<Pipeline, SpecError> 
         }
     }
 
-    let names: Vec<&str> = doc.stages.keys().map(String::as_str).collect();
-    let mut stages = Vec::with_capacity(doc.stages.len());
-    for (stage_name, stage) in &doc.stages {
+    let names: Vec<&str> = doc.stages.0.keys().map(String::as_str).collect();
+    let mut stages = Vec::with_capacity(doc.stages.0.len());
+    for (stage_name, stage) in &doc.stages.0 {
         check_name(stage_name)
             .map_err(|m| located(&["stages", stage_name], SpecErrorKind::Invalid, m))?;
         stages.push(build_stage(
@@ -458,11 +458,31 @@ pub(crate) fn parse_yaml<T: DeserializeOwned>(file: &Path, text: &str) -> Result
         let inner = error.into_inner();
         let position = inner.location().map(|l| (l.line(), l.column()));
         let (kind, message) = describe_serde_error(&inner.to_string());
+        let position = match kind {
+            SpecErrorKind::Duplicate => second_occurrence(text, &path, &message).or(position),
+            _ => position,
+        };
         let mut err = SpecError::new(kind, file, message).position(position);
-        if path != "." && !path.is_empty() {
+        // A top-level unknown key is its own path; saying it twice helps nobody.
+        let redundant = kind == SpecErrorKind::UnknownKey && !path.contains('.');
+        if path != "." && !path.is_empty() && !redundant {
             err = err.at(path);
         }
         err
+    })
+}
+
+/// Where a repeated name is written the second time (serde reports the map).
+fn second_occurrence(text: &str, path: &str, message: &str) -> Option<(usize, usize)> {
+    let name = message.split('`').nth(1)?;
+    let mut keys: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+    keys.push(name);
+    let (line, column) = locate(text, &keys)?;
+    let indent = column - 1;
+    text.lines().enumerate().skip(line).find_map(|(i, l)| {
+        let body = l.get(indent..)?;
+        let same_level = l[..indent].trim().is_empty() && body.starts_with(&format!("{name}:"));
+        same_level.then_some((i + 1, column))
     })
 }
 
@@ -474,6 +494,22 @@ pub(crate) fn describe_serde_error(raw: &str) -> (SpecErrorKind, String) {
         Some(i) => &raw[..i],
         None => raw,
     };
+    // serde_yaml prefixes nested errors with their path (`stages.a: unknown field ...`); the
+    // path is reported on its own.
+    let known = [
+        "unknown field `",
+        "unknown variant `",
+        "invalid type",
+        "invalid value",
+        "invalid length",
+        "missing field",
+        "duplicate ",
+    ];
+    let text = known
+        .iter()
+        .filter_map(|k| text.find(k))
+        .min()
+        .map_or(text, |i| &text[i..]);
     for (prefix, what) in [("unknown field `", "key"), ("unknown variant `", "value")] {
         if let Some(rest) = text.strip_prefix(prefix)
             && let Some((word, tail)) = rest.split_once('`')
@@ -514,7 +550,7 @@ pub(crate) fn describe_serde_error(raw: &str) -> (SpecErrorKind, String) {
     if text.starts_with("missing field") {
         return (SpecErrorKind::Invalid, text.to_string());
     }
-    if text.contains("duplicate entry") {
+    if text.starts_with("duplicate") {
         return (SpecErrorKind::Duplicate, text.to_string());
     }
     (SpecErrorKind::Syntax, text.to_string())

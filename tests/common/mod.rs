@@ -29,12 +29,20 @@ impl Run {
 
     /// Panics with both streams unless the exit code is 0.
     pub fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "radflow failed:\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "radflow failed:\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     pub fn code(self, expected: i32) -> Self {
-        assert_eq!(self.code, expected, "unexpected exit code:\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, expected,
+            "unexpected exit code:\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
@@ -58,7 +66,12 @@ impl Run {
             .unwrap_or_else(|| panic!("no row for `{stage}` in:\n{}", self.stdout));
         let open = line.find('(').expect("items column");
         let close = line.find(')').expect("items column");
-        let total = line[..open].split_whitespace().last().unwrap().parse().unwrap();
+        let total = line[..open]
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .parse()
+            .unwrap();
         let computed = line[open + 1..close].parse().unwrap();
         (total, computed)
     }
@@ -66,7 +79,10 @@ impl Run {
 
 impl Project {
     pub fn new() -> Self {
-        Project { dir: tempfile::tempdir().expect("temp dir"), cache: None }
+        Project {
+            dir: tempfile::tempdir().expect("temp dir"),
+            cache: None,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -113,7 +129,9 @@ impl Project {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_radflow"));
-        cmd.current_dir(self.dir.path()).args(args).env_remove("RADFLOW_CACHE");
+        cmd.current_dir(self.dir.path())
+            .args(args)
+            .env_remove("RADFLOW_CACHE");
         if let Some(cache) = &self.cache {
             cmd.env("RADFLOW_CACHE", cache);
         }
@@ -133,11 +151,17 @@ impl Project {
     }
 
     pub fn spawn(&self, args: &[&str]) -> Child {
-        self.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("radflow starts")
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("radflow starts")
     }
 
     pub fn cache_dir(&self) -> PathBuf {
-        self.cache.clone().unwrap_or_else(|| self.dir.path().join("cache"))
+        self.cache
+            .clone()
+            .unwrap_or_else(|| self.dir.path().join("cache"))
     }
 
     /// Every object file in the cache.
@@ -181,7 +205,9 @@ stages:
 "#;
 
 pub fn abc() -> Project {
-    Project::new().file("radflow.yaml", ABC).file("data/in.txt", "hello\n")
+    Project::new()
+        .file("radflow.yaml", ABC)
+        .file("data/in.txt", "hello\n")
 }
 
 /// A map stage over files: one item per `data/*.txt`, each sleeping `delay` seconds.
