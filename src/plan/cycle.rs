@@ -1,6 +1,6 @@
 //! Stage order, and the cycle to print when there is none.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -20,10 +20,44 @@ pub fn order(edges: &BTreeMap<String, Vec<String>>) -> Result<Vec<String>, Vec<S
             }
         }
     }
-    match toposort(&graph, None) {
-        Ok(nodes) => Ok(nodes.into_iter().map(|n| graph[n].to_string()).collect()),
-        Err(cycle) => Err(find_cycle(&graph, cycle.node_id())),
+    if let Err(cycle) = toposort(&graph, None) {
+        return Err(find_cycle(&graph, cycle.node_id()));
     }
+    // Kahn's algorithm taking the alphabetically first ready stage: one stable order, so plans,
+    // `dag` output and summaries never shuffle between runs.
+    let mut waiting: BTreeMap<&str, usize> = edges
+        .iter()
+        .map(|(s, ups)| {
+            (
+                s.as_str(),
+                ups.iter()
+                    .filter(|u| edges.contains_key(*u))
+                    .collect::<BTreeSet<_>>()
+                    .len(),
+            )
+        })
+        .collect();
+    let mut ready: BTreeSet<&str> = waiting
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(s, _)| *s)
+        .collect();
+    let mut out = Vec::with_capacity(edges.len());
+    while let Some(next) = ready.pop_first() {
+        out.push(next.to_string());
+        waiting.remove(next);
+        for (stage, ups) in edges {
+            if ups.iter().any(|u| u == next) {
+                if let Some(n) = waiting.get_mut(stage.as_str()) {
+                    *n -= 1;
+                    if *n == 0 {
+                        ready.insert(stage);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn find_cycle(graph: &DiGraph<&str, ()>, start: NodeIndex) -> Vec<String> {

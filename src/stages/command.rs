@@ -399,11 +399,18 @@ fn write_inputs(ctx: &StageContext<'_>) -> Result<PathBuf, StageError> {
         let folder = if upstream.label.is_empty() {
             upstream.stage.clone()
         } else {
-            format!(
-                "{}-{}",
-                upstream.stage,
-                upstream.label.replace([',', '='], "_")
-            )
+            let label: String = upstream
+                .label
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            format!("{}-{label}", upstream.stage)
         };
         let base = dir.join(folder);
         let single = upstream.dataset.len() == 1;
