@@ -47,12 +47,13 @@ pub fn order(edges: &BTreeMap<String, Vec<String>>) -> Result<Vec<String>, Vec<S
         out.push(next.to_string());
         waiting.remove(next);
         for (stage, ups) in edges {
-            if ups.iter().any(|u| u == next) {
-                if let Some(n) = waiting.get_mut(stage.as_str()) {
-                    *n -= 1;
-                    if *n == 0 {
-                        ready.insert(stage);
-                    }
+            if !ups.iter().any(|u| u == next) {
+                continue;
+            }
+            if let Some(n) = waiting.get_mut(stage.as_str()) {
+                *n -= 1;
+                if *n == 0 {
+                    ready.insert(stage);
                 }
             }
         }
