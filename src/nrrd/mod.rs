@@ -15,19 +15,31 @@
 //! - The decoded byte count must equal the product of the sizes times the sample size;
 //!   raw data may be followed by unused bytes, compressed and text data may not.
 
+mod decode;
+mod detached;
+mod emit;
 mod error;
+mod field;
 mod header;
 mod limits;
+mod parse;
+mod read;
 mod samples;
+mod summary;
 mod types;
 mod validate;
+mod write;
 
+pub use detached::data_files;
 pub use error::NrrdError;
 pub use header::{DataFile, Header};
 pub use limits::Limits;
+pub use read::{read, read_from_bytes, read_header, read_with_limits};
 pub use samples::Samples;
+pub use summary::Summary;
 pub use types::{Centering, Encoding, Endian, Kind, ScalarType, Space};
 pub use validate::MAX_DIMENSION;
+pub use write::{Layout, WriteOptions, write};
 
 /// A decoded NRRD volume: its header and its samples.
 #[derive(Debug, Clone, PartialEq)]

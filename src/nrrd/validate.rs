@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::detached;
 use super::error::NrrdError;
 use super::header::{DataFile, Header};
 use super::types::{Encoding, ScalarType};
@@ -56,6 +57,9 @@ pub(crate) fn validate(header: &Header, file: &Path) -> Result<(), NrrdError> {
     }
     if let ScalarType::Block(0) = header.scalar_type {
         return fail("`type: block` needs a `block size` of at least 1".to_string());
+    }
+    if let (ScalarType::Block(_), Encoding::Ascii) = (header.scalar_type, header.encoding) {
+        return fail("`block` samples cannot be stored as ascii".to_string());
     }
     if header.endian.is_none() && header.scalar_type.needs_endian() && header.encoding.is_binary() {
         return fail(format!(
@@ -160,12 +164,28 @@ fn validate_data_file(
         }
         DataFile::List { subdim, .. } => subdim,
     };
-    match subdim {
-        Some(sub) if *sub == 0 || *sub > header.dimension => fail(format!(
+    if let Some(sub) = subdim
+        && (*sub == 0 || *sub > header.dimension)
+    {
+        return fail(format!(
             "`data file` subdim is {sub}, expected 1 to {}",
             header.dimension
+        ));
+    }
+    let files = detached::file_count(header);
+    let pieces = detached::piece_count(header);
+    match (files, pieces) {
+        (Some(files), Some(pieces)) if files == pieces => Ok(()),
+        (Some(files), Some(pieces)) => fail(format!(
+            "`data file` names {files} files, but the data splits into {pieces} pieces \
+             (sizes {:?}, subdim {})",
+            header.sizes,
+            subdim.unwrap_or(header.dimension - 1)
         )),
-        _ => Ok(()),
+        _ => fail(format!(
+            "`data file` names more than {} files",
+            detached::MAX_DATA_FILES
+        )),
     }
 }
 
