@@ -1,0 +1,191 @@
+//! Reading entry points: from a path (attached `.nrrd` or detached `.nhdr`) or from
+//! bytes in memory.
+//!
+//! A file's header is read in chunks until its first empty line, so a large attached
+//! volume is never read twice: raw samples go from the file straight into the typed
+//! vector.
+
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use super::Nrrd;
+use super::decode::{Piece, decode};
+use super::detached::data_files;
+use super::error::NrrdError;
+use super::header::{DataFile, Header};
+use super::limits::Limits;
+use super::parse::{header_end, parse_header};
+
+/// Reads a volume with the default [`Limits`].
+pub fn read(path: &Path) -> Result<Nrrd, NrrdError> {
+    read_with_limits(path, &Limits::default())
+}
+
+/// Reads a volume; the data is refused if it would need more than `limits` allows.
+pub fn read_with_limits(path: &Path, limits: &Limits) -> Result<Nrrd, NrrdError> {
+    let mut file = File::open(path).map_err(|e| NrrdError::io("open", path, e))?;
+    let (header_bytes, data_offset) = read_header_bytes(&mut file, path, limits)?;
+    let header = parse_header(&header_bytes, path)?;
+    let samples = match &header.data_file {
+        DataFile::Attached => {
+            let offset = data_offset.ok_or_else(|| NrrdError::UnterminatedHeader {
+                file: path.to_path_buf(),
+            })?;
+            let end = file_len(&file, path)?;
+            file.seek(SeekFrom::Start(offset))
+                .map_err(|e| NrrdError::io("seek in", path, e))?;
+            let mut reader = Some(BufReader::with_capacity(1 << 16, file));
+            decode(&header, path, limits, |_| {
+                let reader = reader.take().ok_or_else(|| NrrdError::Header {
+                    file: path.to_path_buf(),
+                    message: "attached data cannot be split into pieces".to_string(),
+                })?;
+                Ok(Piece {
+                    label: path.to_path_buf(),
+                    reader: Box::new(reader),
+                    end,
+                })
+            })?
+        }
+        _ => decode_detached(&header, path, limits)?,
+    };
+    Ok(Nrrd { header, samples })
+}
+
+/// Reads and parses only the header (the data files need not exist).
+pub fn read_header(path: &Path) -> Result<Header, NrrdError> {
+    let mut file = File::open(path).map_err(|e| NrrdError::io("open", path, e))?;
+    let (header_bytes, _) = read_header_bytes(&mut file, path, &Limits::default())?;
+    parse_header(&header_bytes, path)
+}
+
+/// Reads a volume from bytes in memory. Detached data files are looked up in
+/// `base_dir`; without one, only attached data can be read.
+pub fn read_from_bytes(
+    bytes: &[u8],
+    base_dir: Option<&Path>,
+    limits: &Limits,
+) -> Result<Nrrd, NrrdError> {
+    let label = Path::new("<bytes>");
+    let end = header_end(bytes);
+    let header_bytes = &bytes[..end.unwrap_or(bytes.len())];
+    if header_bytes.len() > limits.max_header_bytes {
+        return Err(NrrdError::HeaderTooLong {
+            file: label.to_path_buf(),
+            limit: limits.max_header_bytes,
+        });
+    }
+    let header = parse_header(header_bytes, label)?;
+    let samples = match (&header.data_file, base_dir) {
+        (DataFile::Attached, _) => {
+            let offset = end.ok_or_else(|| NrrdError::UnterminatedHeader {
+                file: label.to_path_buf(),
+            })?;
+            let mut reader = Some(Cursor::new(&bytes[offset..]));
+            decode(&header, label, limits, |_| {
+                let reader = reader.take().ok_or_else(|| NrrdError::Header {
+                    file: label.to_path_buf(),
+                    message: "attached data cannot be split into pieces".to_string(),
+                })?;
+                Ok(Piece {
+                    label: label.to_path_buf(),
+                    end: reader.get_ref().len() as u64,
+                    reader: Box::new(reader),
+                })
+            })?
+        }
+        (_, Some(dir)) => decode_detached(&header, &dir.join("<bytes>"), limits)?,
+        (_, None) => {
+            return Err(NrrdError::Header {
+                file: label.to_path_buf(),
+                message: "the data is in a detached `data file`, but no folder was given \
+                          to find it in"
+                    .to_string(),
+            });
+        }
+    };
+    Ok(Nrrd { header, samples })
+}
+
+/// Decodes data stored in the files `data file` names, opened one at a time.
+fn decode_detached(
+    header: &Header,
+    header_path: &Path,
+    limits: &Limits,
+) -> Result<super::Samples, NrrdError> {
+    let files: Vec<PathBuf> = data_files(header, header_path);
+    decode(header, header_path, limits, |index| {
+        let path = files.get(index).ok_or_else(|| NrrdError::Header {
+            file: header_path.to_path_buf(),
+            message: format!(
+                "`data file` names {} files, but the data needs more",
+                files.len()
+            ),
+        })?;
+        let file = File::open(path).map_err(|e| NrrdError::io("open", path, e))?;
+        let end = file_len(&file, path)?;
+        Ok(Piece {
+            label: path.clone(),
+            reader: Box::new(BufReader::with_capacity(1 << 16, file)),
+            end,
+        })
+    })
+}
+
+fn file_len(file: &File, path: &Path) -> Result<u64, NrrdError> {
+    file.metadata()
+        .map(|m| m.len())
+        .map_err(|e| NrrdError::io("inspect", path, e))
+}
+
+/// Reads from the start of `file` until the header's empty line (or end of file).
+/// Returns the header bytes and, when an empty line ended it, the data offset.
+fn read_header_bytes(
+    file: &mut File,
+    path: &Path,
+    limits: &Limits,
+) -> Result<(Vec<u8>, Option<u64>), NrrdError> {
+    const CHUNK: usize = 1 << 16;
+    let mut bytes = Vec::new();
+    loop {
+        let start = bytes.len();
+        // Rescan from the start of the last (possibly partial) line, so an empty line
+        // split across chunks is found.
+        let scan_from = bytes[..start]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |newline| newline + 1);
+        bytes.resize(start + CHUNK, 0);
+        let read =
+            read_some(file, &mut bytes[start..]).map_err(|e| NrrdError::io("read", path, e))?;
+        bytes.truncate(start + read);
+        if let Some(end) = header_end(&bytes[scan_from..]).map(|end| end + scan_from) {
+            bytes.truncate(end);
+            return Ok((bytes, Some(end as u64)));
+        }
+        if bytes.len() > limits.max_header_bytes {
+            return Err(NrrdError::HeaderTooLong {
+                file: path.to_path_buf(),
+                limit: limits.max_header_bytes,
+            });
+        }
+        if read == 0 {
+            return Ok((bytes, None));
+        }
+    }
+}
+
+/// Fills `buffer` as far as the file allows (short reads are retried).
+fn read_some(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
