@@ -106,7 +106,9 @@ fn place(
     // Where label index `l` lands along `axis`, if inside the scan.
     let land = |axis: usize, l: usize| -> Option<usize> {
         let s = l as i64 + offset[axis];
-        (0..scan_sizes[axis] as i64).contains(&s).then_some(s as usize)
+        (0..scan_sizes[axis] as i64)
+            .contains(&s)
+            .then_some(s as usize)
     };
     for k in 0..lz {
         for j in 0..ly {
@@ -188,7 +190,10 @@ mod tests {
             let (mask, alignment) = align(&cube_label(*start)).expect("aligns");
             assert_eq!(alignment.offset, *offset);
             assert_eq!(mask.voxel_count(), *kept, "start {start:?}");
-            assert_eq!((alignment.selected_voxels, alignment.dropped_voxels), (8, *dropped));
+            assert_eq!(
+                (alignment.selected_voxels, alignment.dropped_voxels),
+                (8, *dropped)
+            );
         }
         let (mask, _) = align(&cube_label([1.0, 2.0, 1.0])).expect("aligns");
         let g = mask.geometry();
@@ -204,8 +209,14 @@ mod tests {
         let note = alignment
             .note(&PathBuf::from("a.seg.nrrd"), &PathBuf::from("a.nrrd"))
             .expect("something to say");
-        assert!(note.contains("4 of 8 selected voxels lie outside the scan"), "{note}");
-        assert!(note.contains("declares reference offset [9, 9, 9]"), "{note}");
+        assert!(
+            note.contains("4 of 8 selected voxels lie outside the scan"),
+            "{note}"
+        );
+        assert!(
+            note.contains("declares reference offset [9, 9, 9]"),
+            "{note}"
+        );
         let clean = Alignment {
             offset: [1, 2, 3],
             selected_voxels: 5,
@@ -219,8 +230,13 @@ mod tests {
     fn a_misaligned_label_names_both_files_and_the_mismatch() {
         let cases: Vec<(Geometry, &str)> = vec![
             (
-                Geometry::new([2, 2, 2], [0.0; 3], STEPS.map(|s| s.map(|c| c * 1.1)), Space::Lps)
-                    .expect("grid"),
+                Geometry::new(
+                    [2, 2, 2],
+                    [0.0; 3],
+                    STEPS.map(|s| s.map(|c| c * 1.1)),
+                    Space::Lps,
+                )
+                .expect("grid"),
                 "`P001/seg.nrrd` cannot be aligned to `P001/image.nrrd`: spacing (0.55, 0.55, 2.2) vs (0.5, 0.5, 2.0) mm",
             ),
             (

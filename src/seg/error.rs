@@ -8,9 +8,16 @@ use thiserror::Error;
 use super::geometry::GeometryError;
 use super::grid_offset::Mismatch;
 use super::selection::SelectionError;
+use crate::nrrd::NrrdError;
 
 #[derive(Debug, Error)]
 pub enum SegError {
+    /// The NRRD reader's error already names the file.
+    #[error(transparent)]
+    Read {
+        #[from]
+        source: NrrdError,
+    },
     #[error("`{}`: {source}", path.display())]
     Geometry {
         path: PathBuf,

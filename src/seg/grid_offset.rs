@@ -44,15 +44,23 @@ impl Default for AlignTolerance {
 /// The first way two grids disagree.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mismatch {
-    Space { label: Space, scan: Space },
-    Spacing { label: [f64; 3], scan: [f64; 3] },
+    Space {
+        label: Space,
+        scan: Space,
+    },
+    Spacing {
+        label: [f64; 3],
+        scan: [f64; 3],
+    },
     Orientation {
         axis: usize,
         label: [f64; 3],
         scan: [f64; 3],
     },
     /// The label origin, in scan voxel units, is not on a voxel.
-    FractionalOffset { offset: [f64; 3] },
+    FractionalOffset {
+        offset: [f64; 3],
+    },
 }
 
 impl fmt::Display for Mismatch {
@@ -87,7 +95,9 @@ fn triple(values: &[f64; 3]) -> String {
 fn short_number(value: f64) -> String {
     let text = format!("{value:.6}");
     let trimmed = text.trim_end_matches('0');
-    let trimmed = trimmed.strip_suffix('.').map_or(trimmed.to_string(), |t| format!("{t}.0"));
+    let trimmed = trimmed
+        .strip_suffix('.')
+        .map_or(trimmed.to_string(), |t| format!("{t}.0"));
     if trimmed == "-0.0" {
         "0.0".to_string()
     } else {
@@ -144,6 +154,8 @@ pub fn grid_offset(
     Ok(rounded.map(|v| v as i64))
 }
 
+// Grid numbers are copied verbatim from the real file headers, digits and all.
+#[allow(clippy::excessive_precision)]
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,11 +183,18 @@ mod tests {
             ([26.953125, 33.984375, -6.4999999999999716], [162, 84, 11]),
             // A crop that starts before the scan, as Slicer forum posts report.
             (
-                [BRAIN_ORIGIN[0] - 2.0 * 0.78125, BRAIN_ORIGIN[1], BRAIN_ORIGIN[2] - 6.5],
+                [
+                    BRAIN_ORIGIN[0] - 2.0 * 0.78125,
+                    BRAIN_ORIGIN[1],
+                    BRAIN_ORIGIN[2] - 6.5,
+                ],
                 [-2, 0, -1],
             ),
             // Float noise well below the tolerance.
-            ([BRAIN_ORIGIN[0] + 1e-6, BRAIN_ORIGIN[1], BRAIN_ORIGIN[2]], [0, 0, 0]),
+            (
+                [BRAIN_ORIGIN[0] + 1e-6, BRAIN_ORIGIN[1], BRAIN_ORIGIN[2]],
+                [0, 0, 0],
+            ),
         ];
         for (origin, expected) in cases {
             let label = grid(*origin, BRAIN_STEPS, Space::Lps);
@@ -221,7 +240,10 @@ mod tests {
         ];
         for (label, expected) in cases {
             let mismatch = grid_offset(&label, &scan(), &tolerance).expect_err(expected);
-            assert_eq!(mismatch.to_string().contains(expected), true, "{mismatch} lacks {expected}");
+            assert!(
+                mismatch.to_string().contains(expected),
+                "{mismatch} lacks {expected}"
+            );
         }
     }
 
@@ -234,7 +256,10 @@ mod tests {
             BRAIN_STEPS[2],
         ];
         let label = grid(BRAIN_ORIGIN, rotated, Space::Lps);
-        assert_eq!(grid_offset(&label, &scan(), &AlignTolerance::default()), Ok([0, 0, 0]));
+        assert_eq!(
+            grid_offset(&label, &scan(), &AlignTolerance::default()),
+            Ok([0, 0, 0])
+        );
         let strict = AlignTolerance {
             direction: 1e-7,
             ..AlignTolerance::default()
@@ -247,7 +272,12 @@ mod tests {
 
     #[test]
     fn numbers_in_messages_are_short_and_never_negative_zero() {
-        let cases = [(0.78124999999999989, "0.78125"), (5.0, "5.0"), (-0.0, "0.0"), (-2.5, "-2.5")];
+        let cases = [
+            (0.78124999999999989, "0.78125"),
+            (5.0, "5.0"),
+            (-0.0, "0.0"),
+            (-2.5, "-2.5"),
+        ];
         for (value, expected) in cases {
             assert_eq!(short_number(value), expected);
         }

@@ -120,7 +120,11 @@ mod tests {
             (LabelVoxels::from_integers(&[0u16, 1000]), false),
         ];
         for (voxels, narrow) in cases {
-            assert_eq!(matches!(voxels, LabelVoxels::Narrow(_)), narrow, "{voxels:?}");
+            assert_eq!(
+                matches!(voxels, LabelVoxels::Narrow(_)),
+                narrow,
+                "{voxels:?}"
+            );
         }
         assert_eq!(LabelVoxels::from_i64(vec![3, -2]).get(1), Some(-2));
         assert_eq!(LabelVoxels::from_i64(vec![3]).get(1), None);
@@ -157,7 +161,13 @@ mod tests {
 
     #[test]
     fn nonzero_values_are_distinct_and_sorted() {
-        assert_eq!(LabelVoxels::from_u8(vec![3, 0, 1, 3]).nonzero_values(), vec![1, 3]);
-        assert_eq!(LabelVoxels::Wide(vec![-4, 0, 900, -4]).nonzero_values(), vec![-4, 900]);
+        assert_eq!(
+            LabelVoxels::from_u8(vec![3, 0, 1, 3]).nonzero_values(),
+            vec![1, 3]
+        );
+        assert_eq!(
+            LabelVoxels::Wide(vec![-4, 0, 900, -4]).nonzero_values(),
+            vec![-4, 900]
+        );
     }
 }

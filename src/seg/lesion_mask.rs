@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::geometry::Geometry;
-use super::volume_slice::extract_slice;
+use super::volume_slice::{SlicePixels, extract_slice};
 
 /// A 0/1 lesion mask on a scan's grid.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,15 +131,14 @@ impl LesionMask {
     /// First and last slice across `axial` that hold a lesion voxel.
     pub fn slice_range(&self, axial: usize) -> Option<(usize, usize)> {
         let slices = self.slices(axial);
-        let mut with_lesion = slices.iter().filter(|s| s.area_pixels > 0);
-        let first = with_lesion.next()?.index;
-        let last = with_lesion.last().map_or(first, |s| s.index);
+        let first = slices.iter().find(|s| s.area_pixels > 0)?.index;
+        let last = slices.iter().rfind(|s| s.area_pixels > 0)?.index;
         Some((first, last))
     }
 
-    /// The mask pixels of one slice: `(width, height, pixels)`, as
-    /// [`extract_slice`] lays them out.
-    pub fn slice_pixels(&self, axial: usize, index: usize) -> Option<(usize, usize, Vec<u8>)> {
+    /// The mask pixels of one slice, laid out as [`extract_slice`] lays out the
+    /// scan's, so the two line up pixel for pixel.
+    pub fn slice_pixels(&self, axial: usize, index: usize) -> Option<SlicePixels<u8>> {
         extract_slice(&self.voxels, self.geometry.sizes(), axial, index)
     }
 }
@@ -175,7 +174,10 @@ mod tests {
         assert_eq!(slices.len(), 3);
         assert_eq!((slices[0].area_pixels, slices[0].bounding_box), (0, None));
         assert_eq!(slices[1].area_pixels, 2);
-        assert!((slices[1].area_mm2 - 0.5).abs() < 1e-12, "2 pixels of 0.25 mm2");
+        assert!(
+            (slices[1].area_mm2 - 0.5).abs() < 1e-12,
+            "2 pixels of 0.25 mm2"
+        );
         assert_eq!(
             slices[1].bounding_box,
             Some(PixelBox {
@@ -183,8 +185,14 @@ mod tests {
                 max: [3, 2]
             })
         );
-        assert_eq!(slices[1].bounding_box.map(|b| (b.width(), b.height())), Some((3, 2)));
-        assert_eq!(slices[2].bounding_box.map(|b| (b.min, b.max)), Some(([2, 0], [2, 0])));
+        assert_eq!(
+            slices[1].bounding_box.map(|b| (b.width(), b.height())),
+            Some((3, 2))
+        );
+        assert_eq!(
+            slices[2].bounding_box.map(|b| (b.min, b.max)),
+            Some(([2, 0], [2, 0]))
+        );
         assert_eq!(mask.slice_range(2), Some((1, 2)));
         assert_eq!(mask.voxel_count(), 3);
     }
@@ -224,6 +232,8 @@ mod tests {
     #[test]
     fn slice_pixels_cut_the_mask_like_the_scan() {
         let mask = mask_with([3, 2, 2], &[[2, 1, 1]]);
-        assert_eq!(mask.slice_pixels(2, 1), Some((3, 2, vec![0, 0, 0, 0, 0, 1])));
+        let slice = mask.slice_pixels(2, 1).expect("in range");
+        assert_eq!((slice.width, slice.height), (3, 2));
+        assert_eq!(slice.pixels, [0, 0, 0, 0, 0, 1]);
     }
 }

@@ -162,7 +162,11 @@ mod tests {
                 LabelVoxels::from_u8(vec![1, 1, 0, 2]),
                 LabelVoxels::from_u8(vec![0, 1, 1, 1]),
             ],
-            vec![segment("tumor", 0, 1), segment("ring", 0, 2), segment("edema", 1, 1)],
+            vec![
+                segment("tumor", 0, 1),
+                segment("ring", 0, 2),
+                segment("edema", 1, 1),
+            ],
             Some([0, 0, 0]),
         )
         .expect("valid")
@@ -172,16 +176,29 @@ mod tests {
     fn overlapping_segments_on_different_layers_are_selected_independently() {
         let seg = layered();
         let cases: &[(LesionSelector, [u8; 4])] = &[
-            (LesionSelector::SegmentNames(vec!["tumor".into()]), [1, 1, 0, 0]),
-            (LesionSelector::SegmentNames(vec!["edema".into()]), [0, 1, 1, 1]),
-            (LesionSelector::SegmentNames(vec!["ring".into()]), [0, 0, 0, 1]),
+            (
+                LesionSelector::SegmentNames(vec!["tumor".into()]),
+                [1, 1, 0, 0],
+            ),
+            (
+                LesionSelector::SegmentNames(vec!["edema".into()]),
+                [0, 1, 1, 1],
+            ),
+            (
+                LesionSelector::SegmentNames(vec!["ring".into()]),
+                [0, 0, 0, 1],
+            ),
             (LesionSelector::LabelValues(vec![1]), [1, 1, 1, 1]),
             (LesionSelector::LabelValues(vec![2]), [0, 0, 0, 1]),
             (LesionSelector::AllSegments, [1, 1, 1, 1]),
             (LesionSelector::AnyNonzero, [1, 1, 1, 1]),
         ];
         for (selector, expected) in cases {
-            assert_eq!(seg.select(selector).expect("selects"), expected, "{selector:?}");
+            assert_eq!(
+                seg.select(selector).expect("selects"),
+                expected,
+                "{selector:?}"
+            );
         }
     }
 
@@ -198,7 +215,10 @@ mod tests {
             }
         ));
         let message = error.to_string();
-        assert!(message.starts_with("`p/seg.nrrd`: no segment is named `necrosis`"), "{message}");
+        assert!(
+            message.starts_with("`p/seg.nrrd`: no segment is named `necrosis`"),
+            "{message}"
+        );
         assert!(message.contains("`tumor`, `ring`, `edema`"), "{message}");
     }
 
@@ -220,6 +240,9 @@ mod tests {
             None,
         );
         let message = missing_layer.expect_err("layer 1 is missing").to_string();
-        assert!(message.contains("segment `edema` is on layer 1"), "{message}");
+        assert!(
+            message.contains("segment `edema` is on layer 1"),
+            "{message}"
+        );
     }
 }

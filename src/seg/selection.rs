@@ -56,7 +56,10 @@ pub enum SelectionError {
     )]
     NoSegments,
     /// A name that matches no segment; `available` lists the names there are.
-    #[error("no segment is named `{name}`; the segments are {}", quoted_list(available))]
+    #[error(
+        "no segment is named `{name}`; the segments are {}",
+        quoted_list(available)
+    )]
     UnknownName {
         name: String,
         available: Vec<String>,
@@ -218,13 +221,27 @@ mod tests {
 
     #[test]
     fn selectors_resolve_to_layer_and_value_pairs() {
-        let layered = [segment("tumor", 0, 1), segment("Edema", 1, 1), segment("ring", 0, 2)];
+        let layered = [
+            segment("tumor", 0, 1),
+            segment("Edema", 1, 1),
+            segment("ring", 0, 2),
+        ];
         let names = |names: &[&str]| {
             LesionSelector::SegmentNames(names.iter().map(|s| s.to_string()).collect())
         };
         let cases: Vec<(LesionSelector, &[Segment], usize, LabelQuery)> = vec![
-            (names(&["tumor"]), &layered, 2, LabelQuery::Values(vec![(0, 1)])),
-            (names(&[" edema "]), &layered, 2, LabelQuery::Values(vec![(1, 1)])),
+            (
+                names(&["tumor"]),
+                &layered,
+                2,
+                LabelQuery::Values(vec![(0, 1)]),
+            ),
+            (
+                names(&[" edema "]),
+                &layered,
+                2,
+                LabelQuery::Values(vec![(1, 1)]),
+            ),
             (
                 names(&["ring", "tumor", "TUMOR"]),
                 &layered,
@@ -250,10 +267,19 @@ mod tests {
                 LabelQuery::Values(vec![(0, 1), (0, 3)]),
             ),
             (LesionSelector::AllSegments, &[], 1, LabelQuery::AnyNonzero),
-            (LesionSelector::AnyNonzero, &layered, 2, LabelQuery::AnyNonzero),
+            (
+                LesionSelector::AnyNonzero,
+                &layered,
+                2,
+                LabelQuery::AnyNonzero,
+            ),
         ];
         for (selector, segments, layers, expected) in cases {
-            assert_eq!(selector.resolve(segments, layers), Ok(expected), "{selector:?}");
+            assert_eq!(
+                selector.resolve(segments, layers),
+                Ok(expected),
+                "{selector:?}"
+            );
         }
     }
 
@@ -301,7 +327,10 @@ mod tests {
                 "segment_names: [tumor, edema]",
                 LesionSelector::SegmentNames(vec!["tumor".into(), "edema".into()]),
             ),
-            ("label_values: [1, 2]", LesionSelector::LabelValues(vec![1, 2])),
+            (
+                "label_values: [1, 2]",
+                LesionSelector::LabelValues(vec![1, 2]),
+            ),
             ("all_segments", LesionSelector::AllSegments),
             ("any_nonzero", LesionSelector::AnyNonzero),
         ];
@@ -312,7 +341,10 @@ mod tests {
         let wrong: &[(&str, &str)] = &[
             ("segment_name: [tumor]", "unknown field `segment_name`"),
             ("everything", "unknown variant `everything`"),
-            ("{segment_names: [a], label_values: [1]}", "not also `label_values`"),
+            (
+                "{segment_names: [a], label_values: [1]}",
+                "not also `label_values`",
+            ),
             ("label_values: [one]", "invalid type"),
         ];
         for (yaml, expected) in wrong {
@@ -321,7 +353,10 @@ mod tests {
         }
         for (_, selector) in cases {
             let text = serde_yaml::to_string(selector).expect("serializes");
-            assert_eq!(&serde_yaml::from_str::<LesionSelector>(&text).expect(&text), selector);
+            assert_eq!(
+                &serde_yaml::from_str::<LesionSelector>(&text).expect(&text),
+                selector
+            );
         }
     }
 }

@@ -8,6 +8,7 @@
 use std::fmt;
 
 use super::geometry::GeometryError;
+use crate::nrrd;
 
 /// The frame of a [`Geometry`](super::Geometry), after anatomical frames are
 /// converted to LPS.
@@ -29,39 +30,30 @@ pub enum Space {
 }
 
 impl Space {
-    /// Parses an NRRD `space:` value and returns the frame it is stored in, with the
-    /// sign each coordinate must be multiplied by to reach that frame (all `1.0`
-    /// except for RAS and LAS, which are flipped into LPS).
-    ///
-    /// NRRD allows long and short names, in any case, and with spaces or dashes.
-    pub fn parse_nrrd(name: &str) -> Result<(Space, [f64; 3]), GeometryError> {
-        let canonical: String = name
-            .trim()
-            .to_ascii_lowercase()
-            .chars()
-            .map(|c| if c == ' ' || c == '_' { '-' } else { c })
-            .collect();
-        let parsed = match canonical.as_str() {
-            "left-posterior-superior" | "lps" => (Space::Lps, [1.0, 1.0, 1.0]),
-            "right-anterior-superior" | "ras" => (Space::Lps, [-1.0, -1.0, 1.0]),
-            "left-anterior-superior" | "las" => (Space::Lps, [1.0, -1.0, 1.0]),
-            "scanner-xyz" => (Space::ScannerXyz, [1.0, 1.0, 1.0]),
-            "3d-right-handed" => (Space::RightHanded3d, [1.0, 1.0, 1.0]),
-            "3d-left-handed" => (Space::LeftHanded3d, [1.0, 1.0, 1.0]),
-            _ if canonical.ends_with("-time")
-                || matches!(canonical.as_str(), "rast" | "last" | "lpst") =>
-            {
+    /// Converts an NRRD `space:` value to the frame it is kept in, with the sign each
+    /// coordinate must be multiplied by to reach that frame (all `1.0` except for RAS
+    /// and LAS, which are flipped into LPS).
+    pub fn from_nrrd(space: nrrd::Space) -> Result<(Space, [f64; 3]), GeometryError> {
+        use nrrd::Space as N;
+        let same = [1.0, 1.0, 1.0];
+        Ok(match space {
+            N::LeftPosteriorSuperior => (Space::Lps, same),
+            N::RightAnteriorSuperior => (Space::Lps, [-1.0, -1.0, 1.0]),
+            N::LeftAnteriorSuperior => (Space::Lps, [1.0, -1.0, 1.0]),
+            N::ScannerXyz => (Space::ScannerXyz, same),
+            N::RightHanded3D => (Space::RightHanded3d, same),
+            N::LeftHanded3D => (Space::LeftHanded3d, same),
+            N::RightAnteriorSuperiorTime
+            | N::LeftAnteriorSuperiorTime
+            | N::LeftPosteriorSuperiorTime
+            | N::ScannerXyzTime
+            | N::RightHanded3DTime
+            | N::LeftHanded3DTime => {
                 return Err(GeometryError::TimeSpace {
-                    space: name.trim().to_string(),
+                    space: space.nrrd_name().to_string(),
                 });
             }
-            _ => {
-                return Err(GeometryError::UnknownSpace {
-                    space: name.trim().to_string(),
-                });
-            }
-        };
-        Ok(parsed)
+        })
     }
 }
 
@@ -82,43 +74,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_nrrd_spelling_of_an_anatomical_space_maps_to_lps_with_the_right_flips() {
-        let cases: &[(&str, [f64; 3])] = &[
-            ("left-posterior-superior", [1.0, 1.0, 1.0]),
-            ("LPS", [1.0, 1.0, 1.0]),
-            ("left posterior superior", [1.0, 1.0, 1.0]),
-            ("right-anterior-superior", [-1.0, -1.0, 1.0]),
-            ("RAS", [-1.0, -1.0, 1.0]),
-            ("Left-Anterior-Superior", [1.0, -1.0, 1.0]),
-            ("las", [1.0, -1.0, 1.0]),
-        ];
-        for (name, flips) in cases {
-            let (space, found) = Space::parse_nrrd(name).expect(name);
-            assert_eq!(space, Space::Lps, "{name}");
-            assert_eq!(&found, flips, "{name}");
-        }
-    }
-
-    #[test]
-    fn non_anatomical_spaces_keep_their_own_frame() {
+    fn anatomical_spaces_map_to_lps_with_the_right_flips() {
+        use nrrd::Space as N;
         let cases = [
-            ("scanner-xyz", Space::ScannerXyz),
-            ("3D-right-handed", Space::RightHanded3d),
-            ("3d-left-handed", Space::LeftHanded3d),
+            (N::LeftPosteriorSuperior, Space::Lps, [1.0, 1.0, 1.0]),
+            (N::RightAnteriorSuperior, Space::Lps, [-1.0, -1.0, 1.0]),
+            (N::LeftAnteriorSuperior, Space::Lps, [1.0, -1.0, 1.0]),
+            (N::ScannerXyz, Space::ScannerXyz, [1.0, 1.0, 1.0]),
+            (N::RightHanded3D, Space::RightHanded3d, [1.0, 1.0, 1.0]),
+            (N::LeftHanded3D, Space::LeftHanded3d, [1.0, 1.0, 1.0]),
         ];
-        for (name, expected) in cases {
-            assert_eq!(Space::parse_nrrd(name).expect(name).0, expected);
+        for (nrrd_space, space, flips) in cases {
+            assert_eq!(
+                Space::from_nrrd(nrrd_space),
+                Ok((space, flips)),
+                "{nrrd_space}"
+            );
         }
     }
 
     #[test]
-    fn time_spaces_and_unknown_names_are_refused_with_the_name() {
-        for name in ["RAST", "left-posterior-superior-time", "scanner-xyz-time"] {
-            let error = Space::parse_nrrd(name).expect_err(name);
-            assert!(matches!(error, GeometryError::TimeSpace { .. }), "{name}");
-            assert!(error.to_string().contains(name), "{error}");
+    fn time_spaces_are_refused_with_their_name() {
+        use nrrd::Space as N;
+        for nrrd_space in [
+            N::LeftPosteriorSuperiorTime,
+            N::ScannerXyzTime,
+            N::RightHanded3DTime,
+        ] {
+            let error = Space::from_nrrd(nrrd_space).expect_err("time space");
+            assert!(
+                error.to_string().contains(nrrd_space.nrrd_name()),
+                "{error}"
+            );
         }
-        let error = Space::parse_nrrd("posterior-left-up").expect_err("unknown");
-        assert!(error.to_string().contains("`posterior-left-up`"), "{error}");
     }
 }

@@ -5,21 +5,28 @@
 //! for the usual axial axis 2 that is `i` along a row and `j` down the columns,
 //! exactly how the slice lies in the file.
 
-/// The pixels of slice `index` across `axis`, row by row, with the row length
-/// first: `(width, height, pixels)`. `None` when the axis or index is out of range
-/// or `data` does not hold `sizes` samples.
+/// One slice of a volume: `height` rows of `width` pixels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlicePixels<T> {
+    pub width: usize,
+    pub height: usize,
+    pub pixels: Vec<T>,
+}
+
+/// The pixels of slice `index` across `axis`, row by row. `None` when the axis or
+/// index is out of range or `data` does not hold `sizes` samples.
 pub fn extract_slice<T: Copy>(
     data: &[T],
     sizes: [usize; 3],
     axis: usize,
     index: usize,
-) -> Option<(usize, usize, Vec<T>)> {
+) -> Option<SlicePixels<T>> {
     if axis > 2 || index >= sizes[axis] || data.len() != sizes.iter().product::<usize>() {
         return None;
     }
     let [nx, ny, nz] = sizes;
     let plane = nx * ny;
-    let slice = match axis {
+    let (width, height, pixels) = match axis {
         2 => (nx, ny, data[index * plane..(index + 1) * plane].to_vec()),
         1 => {
             let mut pixels = Vec::with_capacity(nx * nz);
@@ -39,7 +46,11 @@ pub fn extract_slice<T: Copy>(
             (ny, nz, pixels)
         }
     };
-    Some(slice)
+    Some(SlicePixels {
+        width,
+        height,
+        pixels,
+    })
 }
 
 #[cfg(test)]
@@ -53,17 +64,19 @@ mod tests {
         let data: Vec<u32> = (0..2)
             .flat_map(|k| (0..2).flat_map(move |j| (0..3).map(move |i| 100 * k + 10 * j + i)))
             .collect();
-        let cases: &[(usize, usize, (usize, usize, Vec<u32>))] = &[
-            (2, 1, (3, 2, vec![100, 101, 102, 110, 111, 112])),
-            (1, 1, (3, 2, vec![10, 11, 12, 110, 111, 112])),
-            (0, 2, (2, 2, vec![2, 12, 102, 112])),
+        let cases: &[(usize, usize, [usize; 2], &[u32])] = &[
+            (2, 1, [3, 2], &[100, 101, 102, 110, 111, 112]),
+            (1, 1, [3, 2], &[10, 11, 12, 110, 111, 112]),
+            (0, 2, [2, 2], &[2, 12, 102, 112]),
         ];
-        for (axis, index, expected) in cases {
+        for (axis, index, [width, height], pixels) in cases {
+            let slice = extract_slice(&data, sizes, *axis, *index).expect("in range");
             assert_eq!(
-                extract_slice(&data, sizes, *axis, *index).as_ref(),
-                Some(expected),
-                "axis {axis} index {index}"
+                [slice.width, slice.height],
+                [*width, *height],
+                "axis {axis}"
             );
+            assert_eq!(&slice.pixels, pixels, "axis {axis} index {index}");
         }
     }
 
