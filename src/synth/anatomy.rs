@@ -126,9 +126,9 @@ impl Head {
             skull: rng.range(50.0, 90.0) as f32,
             csf: rng.range(130.0, 180.0) as f32,
             grey: rng.range(370.0, 420.0) as f32,
-            white: rng.range(440.0, 500.0) as f32,
+            white: rng.range(430.0, 480.0) as f32,
             noise_sd: rng.range(10.0, 18.0) as f32,
-            air_sd: rng.range(5.0, 9.0) as f32,
+            air_sd: rng.range(2.0, 4.0) as f32,
             ventricles,
             texture: SmoothField::new(rng, low, high, texture_cell),
             fine: SmoothField::new(rng, low, high, 3.0),
@@ -168,25 +168,43 @@ impl Head {
         self.bias.fill_slice(z, &grid.xs, &grid.ys, bias);
         let x2: Vec<f32> = grid.xs.iter().map(|x| (x / self.semi[0]).powi(2)).collect();
         let z2 = ((z - self.center_z) / self.semi[2]).powi(2);
+        let ventricles_here = self
+            .ventricles
+            .iter()
+            .any(|v| ((z - v.center[2]) * v.inverse_semi[2]).abs() < 1.0);
         for (j, y) in grid.ys.iter().enumerate() {
+            let row = j * width..(j + 1) * width;
             let yz2 = (y / self.semi[1]).powi(2) + z2;
-            for (i, x) in grid.xs.iter().enumerate() {
+            // Most of a slice is air: find the head's span on this row and only
+            // shade voxels there (the test below still decides each voxel).
+            let (first, last) = if yz2 < 1.0 {
+                let half = self.semi[0] * (1.0 - yz2).sqrt();
+                (
+                    grid.xs.partition_point(|x| *x <= -half),
+                    grid.xs.partition_point(|x| *x < half),
+                )
+            } else {
+                (0, 0)
+            };
+            tissue[row.clone()].fill(0.0);
+            regions[row].fill(Region::Air as u8);
+            for (i, (x, x2)) in grid.xs.iter().zip(&x2).enumerate().take(last).skip(first) {
                 let v = j * width + i;
-                let r2 = x2[i] + yz2;
+                let r2 = x2 + yz2;
                 let (value, region) = if r2 >= 1.0 {
-                    (0.0, Region::Air)
+                    continue;
                 } else if r2 >= SCALP_INNER {
                     (self.scalp * (1.0 + 0.1 * texture[v]), Region::Head)
                 } else if r2 >= SKULL_INNER {
                     (self.skull, Region::Head)
-                } else if r2 >= CSF_INNER || self.in_ventricle([*x, *y, z]) {
+                } else if r2 >= CSF_INNER || (ventricles_here && self.in_ventricle([*x, *y, z])) {
                     (self.csf, Region::Head)
                 } else {
                     // White matter where the texture is high, grey elsewhere, with a
                     // smooth border; the fine field adds sulcal-scale variation.
-                    let w = smoothstep(-0.15, 0.25, texture[v]);
+                    let w = smoothstep(-0.6, 0.6, texture[v]);
                     let base = self.grey + (self.white - self.grey) * w;
-                    (base * (1.0 + 0.05 * fine[v]), Region::Brain)
+                    (base * (1.0 + 0.06 * fine[v]), Region::Brain)
                 };
                 tissue[v] = value * self.gain * (1.0 + 0.12 * bias[v]);
                 regions[v] = region as u8;
@@ -208,13 +226,26 @@ impl Head {
     /// as magnitude images show.
     pub fn finish_slice(&self, rng: &mut Rng, tissue: &[f32], regions: &[u8], out: &mut [i16]) {
         let (air_sd, sd) = (self.air_sd * self.gain, self.noise_sd * self.gain);
-        for ((o, t), r) in out.iter_mut().zip(tissue).zip(regions) {
-            let value = if *r == Region::Air as u8 {
-                (rng.gauss() * air_sd).abs()
+        let noisy = |noise: f32, tissue: f32, region: u8| {
+            let value = if region == Region::Air as u8 {
+                (noise * air_sd).abs()
             } else {
-                t + rng.gauss() * sd
+                tissue + noise * sd
             };
-            *o = value.round().clamp(0.0, 1023.0) as i16;
+            // Round half up by truncation: the value is clamped non-negative first,
+            // and this avoids a libm call per voxel.
+            (value.clamp(0.0, 1023.0) + 0.5) as i16
+        };
+        let pairs = out.len() / 2;
+        for p in 0..pairs {
+            let (a, b) = rng.gauss_pair();
+            let v = 2 * p;
+            out[v] = noisy(a, tissue[v], regions[v]);
+            out[v + 1] = noisy(b, tissue[v + 1], regions[v + 1]);
+        }
+        if out.len() % 2 == 1 {
+            let v = out.len() - 1;
+            out[v] = noisy(rng.gauss(), tissue[v], regions[v]);
         }
     }
 }

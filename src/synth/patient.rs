@@ -12,7 +12,7 @@ use super::error::SynthError;
 use super::lesion::Lesion;
 use super::rng::Rng;
 use super::scan_grid::ScanGrid;
-use super::slicer_seg::{VoxelBox, slicer_segmentation};
+use super::slicer_seg::{Mask, VoxelBox, slicer_segmentation};
 use super::summary::PatientRecord;
 
 /// File names inside a patient folder.
@@ -23,11 +23,14 @@ pub const SEGMENTATION_FILE: &str = "segmentation.seg.nrrd";
 /// noisy samples to a few seconds of compression; the files are scratch data.
 const COMPRESSION_LEVEL: u32 = 1;
 
-/// A rendered patient: the scan and the two masks, all on the scan's grid.
+/// A rendered patient: the scan and the two masks, all on the scan's grid, with the
+/// boxes of the masks' voxels (tracked while drawing, to spare two full scans).
 struct Rendered {
     scan: Vec<i16>,
     tumor: Vec<u8>,
     edema: Vec<u8>,
+    tumor_box: Option<VoxelBox>,
+    edema_box: Option<VoxelBox>,
 }
 
 pub(crate) fn generate_patient(
@@ -59,17 +62,18 @@ pub(crate) fn generate_patient(
     }
     let segmentation_path = folder.join(SEGMENTATION_FILE);
     if plan.has_segmentation {
+        let mask = |voxels, bounds| Mask { voxels, bounds };
         let volume = slicer_segmentation(
             &mut rng,
             &grid,
             plan.layout,
-            &rendered.tumor,
-            &rendered.edema,
+            mask(&rendered.tumor, rendered.tumor_box),
+            mask(&rendered.edema, rendered.edema_box),
         )?;
         nrrd::write(&segmentation_path, &volume, &options)?;
     }
 
-    let tumor_box = VoxelBox::of_mask(&rendered.tumor, grid.sizes);
+    let tumor_box = rendered.tumor_box;
     Ok(PatientRecord {
         id: plan.id.clone(),
         csv_grade: plan.in_csv.then(|| plan.csv_grade.clone()),
@@ -102,6 +106,8 @@ fn render(rng: &mut Rng, mm: &GridMm, head: &Head, lesion: &Lesion) -> Rendered 
         scan: vec![0; plane * nz],
         tumor: vec![0; plane * nz],
         edema: vec![0; plane * nz],
+        tumor_box: None,
+        edema_box: None,
     };
     let (mut tissue, mut regions) = (vec![0.0f32; plane], vec![0u8; plane]);
     let mut scratch = vec![0.0f32; 3 * plane];
@@ -115,6 +121,7 @@ fn render(rng: &mut Rng, mm: &GridMm, head: &Head, lesion: &Lesion) -> Rendered 
     };
     let (i_span, j_span, k_span) = (span(&mm.xs, 0), span(&mm.ys, 1), span(&mm.zs, 2));
     let brain_level = head.brain_level();
+    let edema_reach = lesion.edema_reach as f32;
     for k in 0..nz {
         head.render_slice(mm, k, &mut tissue, &mut regions, &mut scratch);
         let in_lesion_slab = k_span.is_some_and(|(a, b)| (a..=b).contains(&k));
@@ -123,8 +130,8 @@ fn render(rng: &mut Rng, mm: &GridMm, head: &Head, lesion: &Lesion) -> Rendered 
             for j in j0..=j1 {
                 for i in i0..=i1 {
                     let (x, y) = (mm.xs[i], mm.ys[j]);
-                    let rho = lesion.rho([f64::from(x), f64::from(y), f64::from(z)]);
-                    if rho >= lesion.edema_reach {
+                    let rho = lesion.rho([x, y, z]);
+                    if rho >= edema_reach {
                         continue;
                     }
                     let v = j * nx + i;
@@ -139,7 +146,11 @@ fn render(rng: &mut Rng, mm: &GridMm, head: &Head, lesion: &Lesion) -> Rendered 
                     regions[v] = Region::Brain as u8;
                     let voxel = k * plane + v;
                     rendered.edema[voxel] = 1;
-                    rendered.tumor[voxel] = u8::from(rho < 1.0);
+                    VoxelBox::include(&mut rendered.edema_box, [i, j, k]);
+                    if rho < 1.0 {
+                        rendered.tumor[voxel] = 1;
+                        VoxelBox::include(&mut rendered.tumor_box, [i, j, k]);
+                    }
                 }
             }
         }
@@ -151,4 +162,34 @@ fn render(rng: &mut Rng, mm: &GridMm, head: &Head, lesion: &Lesion) -> Rendered 
         );
     }
     rendered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_boxes_tracked_while_drawing_are_the_boxes_of_the_masks() {
+        for seed in 0..6 {
+            let mut rng = Rng::new(seed);
+            let grid = ScanGrid::random(&mut rng, 64, (12, 20));
+            let mm = GridMm::new(64, grid.sizes[2], grid.spacing, grid.thickness);
+            let head = Head::random(&mut rng, &mm);
+            let grade = crate::synth::Grade::ALL[seed as usize % 3];
+            let lesion = Lesion::random(&mut rng, grade, &head, &mm);
+            let rendered = render(&mut rng, &mm, &head, &lesion);
+            assert!(
+                rendered.tumor_box.is_some(),
+                "seed {seed}: a tumor was drawn"
+            );
+            assert_eq!(
+                rendered.tumor_box,
+                VoxelBox::of_mask(&rendered.tumor, grid.sizes)
+            );
+            assert_eq!(
+                rendered.edema_box,
+                VoxelBox::of_mask(&rendered.edema, grid.sizes)
+            );
+        }
+    }
 }

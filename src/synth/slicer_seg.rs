@@ -40,7 +40,22 @@ pub(crate) struct VoxelBox {
 }
 
 impl VoxelBox {
+    /// Grows `found` to hold `voxel`.
+    pub fn include(found: &mut Option<VoxelBox>, voxel: [usize; 3]) {
+        *found = Some(match *found {
+            None => VoxelBox {
+                min: voxel,
+                max: voxel,
+            },
+            Some(b) => VoxelBox {
+                min: [0, 1, 2].map(|a| b.min[a].min(voxel[a])),
+                max: [0, 1, 2].map(|a| b.max[a].max(voxel[a])),
+            },
+        });
+    }
+
     /// The box of the nonzero voxels of a mask on a grid of `sizes`.
+    #[cfg(test)]
     pub fn of_mask(mask: &[u8], sizes: [usize; 3]) -> Option<VoxelBox> {
         let mut found: Option<VoxelBox> = None;
         let [nx, ny, _] = sizes;
@@ -89,27 +104,31 @@ impl VoxelBox {
 /// Slicer's extent of a segment that has no voxels.
 const EMPTY_EXTENT: &str = "0 -1 0 -1 0 -1";
 
+/// A mask on the scan's grid and the box of its nonzero voxels.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mask<'a> {
+    pub voxels: &'a [u8],
+    pub bounds: Option<VoxelBox>,
+}
+
 /// The `.seg.nrrd` volume for a tumor mask (and, for layered layouts, an edema mask
 /// that contains it), both on the scan's grid.
 pub(crate) fn slicer_segmentation(
     rng: &mut Rng,
     grid: &ScanGrid,
     layout: SegLayout,
-    tumor: &[u8],
-    edema: &[u8],
+    tumor_mask: Mask<'_>,
+    edema_mask: Mask<'_>,
 ) -> Result<Nrrd, SynthError> {
     let sizes = grid.sizes;
     let whole = VoxelBox {
         min: [0; 3],
         max: sizes.map(|n| n - 1),
     };
-    let tumor_box = VoxelBox::of_mask(tumor, sizes);
+    let (tumor, tumor_box) = (tumor_mask.voxels, tumor_mask.bounds);
+    let edema = edema_mask.voxels;
     let layered = matches!(layout, SegLayout::Layered | SegLayout::LayeredCropped);
-    let edema_box = if layered {
-        VoxelBox::of_mask(edema, sizes)
-    } else {
-        None
-    };
+    let edema_box = if layered { edema_mask.bounds } else { None };
     let union = match (tumor_box, edema_box) {
         (Some(t), Some(e)) => Some(t.union(e)),
         (one, other) => one.or(other),
@@ -136,25 +155,32 @@ pub(crate) fn slicer_segmentation(
         (SegLayout::LayeredCropped, Some(b)) => b.extent_text(buffer.min),
     };
 
-    let layers: Vec<&[u8]> = if layered {
-        vec![tumor, edema]
-    } else {
-        vec![tumor]
-    };
+    let layer_count = if layered { 2 } else { 1 };
     let buffer_sizes = buffer.sizes();
-    let count = buffer_sizes.iter().product::<usize>() * layers.len();
-    let mut samples = Vec::with_capacity(count);
-    for k in buffer.min[2]..=buffer.max[2] {
-        for j in buffer.min[1]..=buffer.max[1] {
-            let row = sizes[0] * (j + sizes[1] * k);
-            for i in buffer.min[0]..=buffer.max[0] {
-                samples.extend(layers.iter().map(|layer| layer[row + i]));
+    let row_length = buffer_sizes[0] * layer_count;
+    let mut samples = vec![0u8; row_length * buffer_sizes[1] * buffer_sizes[2]];
+    let starts = (buffer.min[2]..=buffer.max[2]).flat_map(|k| {
+        (buffer.min[1]..=buffer.max[1]).map(move |j| sizes[0] * (j + sizes[1] * k) + buffer.min[0])
+    });
+    for (out, start) in samples.chunks_exact_mut(row_length).zip(starts) {
+        let span = start..start + buffer_sizes[0];
+        if layered {
+            // Slicer's layer axis is the fastest: tumor, edema, tumor, edema...
+            let pairs = out
+                .chunks_exact_mut(2)
+                .zip(&tumor[span.clone()])
+                .zip(&edema[span]);
+            for ((pair, t), e) in pairs {
+                pair[0] = *t;
+                pair[1] = *e;
             }
+        } else {
+            out.copy_from_slice(&tumor[span]);
         }
     }
     let mut nrrd_sizes = Vec::with_capacity(4);
     if layered {
-        nrrd_sizes.push(layers.len());
+        nrrd_sizes.push(layer_count);
     }
     nrrd_sizes.extend(buffer_sizes);
     let mut volume = Nrrd::from_samples(nrrd_sizes, Samples::U8(samples))?;
@@ -227,6 +253,13 @@ mod tests {
         }
     }
 
+    fn mask(voxels: &[u8]) -> Mask<'_> {
+        Mask {
+            voxels,
+            bounds: VoxelBox::of_mask(voxels, grid().sizes),
+        }
+    }
+
     /// A tumor at voxels (2..=3, 1..=2, 1) and an edema that adds (4, 2, 2).
     fn masks() -> (Vec<u8>, Vec<u8>) {
         let g = grid();
@@ -264,8 +297,8 @@ mod tests {
             &mut Rng::new(1),
             &grid(),
             SegLayout::Cropped,
-            &tumor,
-            &edema,
+            mask(&tumor),
+            mask(&edema),
         )
         .expect("builds");
         let h = &volume.header;
@@ -288,8 +321,8 @@ mod tests {
             &mut Rng::new(1),
             &grid(),
             SegLayout::LayeredCropped,
-            &tumor,
-            &edema,
+            mask(&tumor),
+            mask(&edema),
         )
         .expect("builds");
         let h = &volume.header;
@@ -328,8 +361,8 @@ mod tests {
                 &mut Rng::new(seed),
                 &grid(),
                 SegLayout::FullGrid,
-                &tumor,
-                &edema,
+                mask(&tumor),
+                mask(&edema),
             )
             .expect("builds");
             assert_eq!(volume.header.sizes, [6, 5, 4]);

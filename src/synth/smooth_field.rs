@@ -92,14 +92,16 @@ impl SmoothField {
             })
             .collect();
         let x_taps: Vec<Tap> = xs.iter().map(|x| self.tap(0, *x)).collect();
-        let rows: Vec<f32> = (0..gy)
-            .flat_map(|y| {
-                let row = &plane[y * gx..(y + 1) * gx];
-                x_taps
-                    .iter()
-                    .map(move |t| lerp(row[t.index], row[t.index + 1], t.weight))
-            })
-            .collect();
+        let mut rows = Vec::with_capacity(gy * xs.len());
+        for lattice_row in plane.chunks_exact(gx) {
+            for t in &x_taps {
+                rows.push(lerp(
+                    lattice_row[t.index],
+                    lattice_row[t.index + 1],
+                    t.weight,
+                ));
+            }
+        }
         let width = xs.len();
         for (j, y) in ys.iter().enumerate() {
             let t = self.tap(1, *y);
