@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use radflow::seg::{
     AlignTolerance, Alignment, AxialAxis, Geometry, LesionMask, LesionSelector, Mismatch, SegError,
-    Segmentation, SelectionError, Space, align_lesion,
+    Segmentation, SelectionError, Space, align_lesion, load_lesion,
 };
 
 /// `$RADFLOW_SHARED_DATA`, else `<crate>/../shared/data`.
@@ -339,4 +339,20 @@ fn scan_geometry_is_read_from_the_header_in_lps() {
     let prostate =
         Geometry::read(&data("pyradiomics/prostate_phantom_subvolume.nrrd")).expect("reads");
     assert!(prostate.directions()[0][0] < 0.0, "negative i step is kept");
+}
+
+#[test]
+fn load_lesion_reads_both_files_and_aligns_in_one_call() {
+    let (mask, alignment) = load_lesion(
+        &data("slicer/generated/brain1_tumor_cropped.seg.nrrd"),
+        &data("pyradiomics/brain1_image.nrrd"),
+        &names(&["tumor"]),
+        &AlignTolerance::default(),
+    )
+    .expect("aligns");
+    assert_eq!(
+        (mask.voxel_count(), alignment.offset),
+        (4137, [162, 84, 11])
+    );
+    assert_eq!(alignment.note(Path::new("a"), Path::new("b")), None);
 }

@@ -324,7 +324,13 @@ fn the_default_cohort_matches_the_study_counts() {
     let started = Instant::now();
     let summary = synth::generate(&config).expect("generates");
     let elapsed = started.elapsed();
-    let bytes: u64 = files(&config.out).values().map(|b| b.len() as u64).sum();
+    let bytes: u64 = summary
+        .patients
+        .iter()
+        .flat_map(|p| [&p.scan, &p.segmentation])
+        .flatten()
+        .map(|path| std::fs::metadata(config.out.join(path)).map_or(0, |m| m.len()))
+        .sum();
     eprintln!(
         "default cohort: {elapsed:?} on {} threads, {:.0} MB\n{}",
         rayon::current_num_threads(),

@@ -59,6 +59,19 @@ impl Alignment {
     }
 }
 
+/// Reads a segmentation and a scan's header and places the selected lesion on the
+/// scan's grid: the whole of this module for one patient.
+pub fn load_lesion(
+    segmentation: &Path,
+    scan: &Path,
+    selector: &LesionSelector,
+    tolerance: &AlignTolerance,
+) -> Result<(LesionMask, Alignment), SegError> {
+    let labels = Segmentation::read(segmentation)?;
+    let geometry = Geometry::read(scan)?;
+    align_lesion(&labels, selector, &geometry, scan, tolerance)
+}
+
 /// Selects the lesion in `segmentation` and places it on the scan's grid.
 /// `scan_path` names the scan in errors.
 pub fn align_lesion(

@@ -26,7 +26,7 @@ mod selection;
 mod space;
 mod volume_slice;
 
-pub use align::{Alignment, align_lesion};
+pub use align::{Alignment, align_lesion, load_lesion};
 pub use error::SegError;
 pub use geometry::{AxialAxis, Geometry, GeometryError};
 pub use grid_offset::{AlignTolerance, Mismatch, grid_offset};

@@ -51,8 +51,8 @@ pub enum SelectionError {
     EmptyList { selector: &'static str },
     /// Names were given, but the file has no Slicer segments.
     #[error(
-        "the file is a plain labelmap without named segments; select the lesion with \
-         `label_values: [1]` or `any_nonzero`"
+        "the file has no named segments (a plain labelmap, or a Slicer file with no \
+         segment); select the lesion with `label_values: [1]` or `any_nonzero`"
     )]
     NoSegments,
     /// A name that matches no segment; `available` lists the names there are.

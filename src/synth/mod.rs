@@ -8,7 +8,7 @@
 //! OUT/.radflow-synth.json              marker: the settings that made the cohort
 //! ```
 //!
-//! What it plants (see [`cohort`](self) docs in `cohort.rs` and [`SynthSummary`]):
+//! What it plants (`cohort.rs` has the details, [`SynthSummary`] the outcome):
 //! METHOD.md's proportions (122 patients, 80 graded: II 34, III 24, IV 22, scaled
 //! for smaller cohorts); grades spelled `II`, `2` or `G2`; empty and out-of-range
 //! grades; a graded patient without a segmentation, one without a scan, and a folder
