@@ -317,4 +317,42 @@ mod tests {
             .to_string();
         assert!(message.contains("no folder was given"), "{message}");
     }
+
+    #[test]
+    fn list_with_subdim_reads_one_row_per_file_and_each_file_is_decoded_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, bytes) in [("r0.raw", [1u8, 2]), ("r1.raw", [3, 4]), ("r2.raw", [5, 6])] {
+            temp_file(dir.path(), name, &bytes);
+        }
+        let header = "NRRD0005\ntype: uint8\ndimension: 2\nsizes: 2 3\nencoding: raw\n\
+                      line skip: 0\ndata file: LIST 1\nr0.raw\nr1.raw\nr2.raw\n";
+        let path = temp_file(dir.path(), "list.nhdr", header.as_bytes());
+        assert_eq!(
+            read(&path).expect("list").samples,
+            Samples::U8(vec![1, 2, 3, 4, 5, 6])
+        );
+        // Too few files for the pieces the sizes make is a header error.
+        let short = header.replace("\nr2.raw\n", "\n");
+        let path = temp_file(dir.path(), "short.nhdr", short.as_bytes());
+        let message = read_header(&path).expect_err("two files").to_string();
+        assert!(
+            message.contains("names 2 files, but the data splits into 3 pieces"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn block_samples_read_as_opaque_records() {
+        let bytes = b"NRRD0004\ntype: block\nblock size: 3\ndimension: 1\nsizes: 2\n\
+                      encoding: raw\n\nabcdef";
+        let volume = read_from_bytes(bytes, None, &Limits::default()).expect("block");
+        assert_eq!(
+            volume.samples,
+            Samples::Block {
+                size: 3,
+                bytes: b"abcdef".to_vec()
+            }
+        );
+        assert_eq!(volume.header.scalar_type, crate::nrrd::ScalarType::Block(3));
+    }
 }
