@@ -221,23 +221,8 @@ impl PieceContext<'_> {
     ) -> Result<(), NrrdError> {
         let stream_error = |e: io::Error| self.decode_error(e.to_string());
         if self.header.byte_skip == -1 {
-            // The data are the last bytes of the stream: keep the whole stream (capped
-            // by the limit), then take its tail.
-            let mut all = Vec::new();
-            let read = (&mut decoder)
-                .take(self.limits.max_bytes.saturating_add(1))
-                .read_to_end(&mut all)
-                .map_err(stream_error)?;
-            if read as u64 > self.limits.max_bytes {
-                return Err(self.decode_error(format!(
-                    "the stream decodes to more than the limit of {} bytes",
-                    self.limits.max_bytes
-                )));
-            }
-            let Some(tail) = all.len().checked_sub(self.bytes).map(|start| &all[start..]) else {
-                return Err(self.size_error(all.len() as u64, self.bytes));
-            };
-            sink.fill(&mut &tail[..], self.bytes, self.bytes)
+            let tail = self.stream_tail(&mut decoder)?;
+            sink.fill(&mut tail.as_slice(), self.bytes, self.bytes)
                 .map_err(stream_error)?;
             return Ok(());
         }
@@ -267,6 +252,38 @@ impl PieceContext<'_> {
             return Err(self.size_error(self.bytes as u64 + extra, self.bytes));
         }
         Ok(())
+    }
+
+    /// The last `self.bytes` bytes of a stream (`byte skip: -1`). Memory stays within
+    /// twice the piece size; the stream may not decode past the limit.
+    fn stream_tail(&self, decoder: &mut impl Read) -> Result<Vec<u8>, NrrdError> {
+        let keep = self.bytes;
+        let mut tail: Vec<u8> = Vec::new();
+        let mut chunk = vec![0u8; 1 << 16];
+        let mut total: u64 = 0;
+        loop {
+            let read = match decoder.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.decode_error(e.to_string())),
+            };
+            total += read as u64;
+            if total > self.limits.max_bytes {
+                return Err(self.decode_error(format!(
+                    "the stream decodes to more than the limit of {} bytes",
+                    self.limits.max_bytes
+                )));
+            }
+            tail.extend_from_slice(&chunk[..read]);
+            if tail.len() > keep.saturating_mul(2).max(1 << 16) {
+                tail.drain(..tail.len() - keep);
+            }
+        }
+        match tail.len().checked_sub(keep) {
+            Some(start) => Ok(tail.split_off(start)),
+            None => Err(self.size_error(total, keep)),
+        }
     }
 
     fn ascii(&self, text: &[u8], sink: &mut Sink) -> Result<(), NrrdError> {
@@ -508,6 +525,23 @@ mod tests {
         assert_eq!(
             decode_bytes(&h, &gzip(&[9, 9, 9, 1, 2])),
             Ok(Samples::U8(vec![1, 2]))
+        );
+    }
+
+    #[test]
+    fn byte_skip_minus_one_keeps_only_the_tail_of_a_long_stream() {
+        let mut h = header(ScalarType::U8, vec![10], Encoding::Gzip);
+        h.byte_skip = -1;
+        let mut stored: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        stored.extend(1..=10u8);
+        assert_eq!(
+            decode_bytes(&h, &gzip(&stored)),
+            Ok(Samples::U8((1..=10).collect()))
+        );
+        h.sizes = vec![20];
+        assert_eq!(
+            decode_bytes(&h, &gzip(&[1, 2, 3])),
+            Err("`t.nrrd`: decoded 3 bytes, expected 20 (20 x uint8)".into())
         );
     }
 

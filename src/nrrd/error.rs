@@ -87,6 +87,14 @@ pub enum NrrdError {
     #[error("cannot write `{}`: {message}", file.display())]
     Write { file: PathBuf, message: String },
 
+    /// Samples that do not fill the sizes they were given.
+    #[error("{count} samples do not fill sizes {sizes:?} ({payload})")]
+    Shape {
+        count: usize,
+        sizes: Vec<usize>,
+        payload: String,
+    },
+
     /// A numeric view of `block` samples was asked for.
     #[error("samples of type `block` (size {size}) have no numeric value")]
     NotNumeric { size: usize },

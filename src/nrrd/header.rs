@@ -161,6 +161,24 @@ impl Header {
         self.sizes.iter().rev().copied().collect()
     }
 
+    /// The distance between samples along `axis`: the length of its space direction,
+    /// else its legacy `spacings` entry; `None` for a `none` axis without a finite
+    /// spacing, or past the last axis.
+    pub fn axis_spacing(&self, axis: usize) -> Option<f64> {
+        let direction = self
+            .space_directions
+            .as_ref()
+            .and_then(|d| d.get(axis)?.as_ref());
+        match direction {
+            Some(vector) => Some(vector.iter().map(|x| x * x).sum::<f64>().sqrt()),
+            None => self
+                .spacings
+                .as_ref()
+                .and_then(|s| s.get(axis).copied())
+                .filter(|s| s.is_finite()),
+        }
+    }
+
     /// `"30 x 30 x 30 x int16"`: how error messages describe the expected payload.
     pub fn describe_payload(&self) -> String {
         let mut parts: Vec<String> = self.sizes.iter().map(usize::to_string).collect();
@@ -210,6 +228,20 @@ mod tests {
         assert_eq!(header.sample_count(), None);
         let header = Header::new(ScalarType::F64, vec![usize::MAX / 4, 2]);
         assert_eq!(header.data_bytes(), None);
+    }
+
+    #[test]
+    fn axis_spacing_comes_from_directions_then_spacings() {
+        let mut header = Header::new(ScalarType::U8, vec![2, 2, 2, 3]);
+        header.space_directions = Some(vec![
+            Some(vec![0.0, -0.5, 0.0]),
+            Some(vec![3.0, 4.0, 0.0]),
+            None,
+            None,
+        ]);
+        header.spacings = Some(vec![f64::NAN, f64::NAN, 2.5, f64::NAN]);
+        let spacings: Vec<Option<f64>> = (0..5).map(|axis| header.axis_spacing(axis)).collect();
+        assert_eq!(spacings, vec![Some(0.5), Some(5.0), Some(2.5), None, None]);
     }
 
     #[test]

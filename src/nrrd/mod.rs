@@ -14,6 +14,26 @@
 //!   [`Limits`] allows; a claimed size is checked before any allocation.
 //! - The decoded byte count must equal the product of the sizes times the sample size;
 //!   raw data may be followed by unused bytes, compressed and text data may not.
+//!
+//! The way through the files, in the order data flows:
+//! `read.rs` (entry points, header chunking) -> `parse.rs` (lines to fields) with
+//! `field.rs` (value syntaxes) and `types.rs` (vocabularies) -> `validate.rs`
+//! (whole-header checks) -> `detached.rs` (which files hold the data) -> `decode.rs`
+//! (skips, decompression, text, byte swap) -> `samples.rs` (typed samples, statistics,
+//! hash). Writing goes `write.rs` -> `emit.rs` (header text). `summary.rs` is what
+//! `radflow nrrd` prints.
+//!
+//! ```no_run
+//! use radflow::nrrd::{self, Encoding, WriteOptions};
+//! # fn main() -> Result<(), nrrd::NrrdError> {
+//! let volume = nrrd::read("scan.nrrd".as_ref())?;
+//! let voxels: Vec<f32> = volume.samples.to_f32()?;
+//! let shape = volume.header.shape_row_major(); // [k, j, i] for an ndarray
+//! nrrd::write("copy.nrrd".as_ref(), &volume, &WriteOptions::new(Encoding::Gzip))?;
+//! # let _ = (voxels, shape);
+//! # Ok(())
+//! # }
+//! ```
 
 mod decode;
 mod detached;
@@ -55,14 +75,10 @@ impl Nrrd {
         let header = Header::new(samples.scalar_type(), sizes);
         let expected = header.sample_count();
         if expected != Some(samples.len()) {
-            return Err(NrrdError::Write {
-                file: std::path::PathBuf::from("<memory>"),
-                message: format!(
-                    "{} samples do not fill sizes {:?} ({})",
-                    samples.len(),
-                    header.sizes,
-                    header.describe_payload()
-                ),
+            return Err(NrrdError::Shape {
+                count: samples.len(),
+                payload: header.describe_payload(),
+                sizes: header.sizes,
             });
         }
         Ok(Nrrd { header, samples })

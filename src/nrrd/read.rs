@@ -124,11 +124,20 @@ fn decode_detached(
             ),
         })?;
         let file = File::open(path).map_err(|e| NrrdError::io("open", path, e))?;
-        let end = file_len(&file, path)?;
+        let metadata = file
+            .metadata()
+            .map_err(|e| NrrdError::io("inspect", path, e))?;
+        // A header can name any path; a pipe or device would block or never end.
+        if !metadata.is_file() {
+            return Err(NrrdError::Header {
+                file: header_path.to_path_buf(),
+                message: format!("data file `{}` is not a regular file", path.display()),
+            });
+        }
         Ok(Piece {
             label: path.clone(),
             reader: Box::new(BufReader::with_capacity(1 << 16, file)),
-            end,
+            end: metadata.len(),
         })
     })
 }
@@ -188,4 +197,162 @@ fn read_some(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nrrd::Samples;
+
+    const HEADER: &str = "NRRD0004\ntype: uint8\ndimension: 1\nsizes: 3\nencoding: raw\n";
+
+    fn temp_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write test file");
+        path
+    }
+
+    #[test]
+    fn a_blank_line_on_a_chunk_boundary_still_ends_the_header() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // Pad with a key/value so the blank line lands on every offset around 64 KiB.
+        for pad in 65_500..65_540 {
+            let mut bytes = HEADER.as_bytes().to_vec();
+            let filler = pad - bytes.len() - "k:=\n".len();
+            bytes.extend_from_slice(format!("k:={}\n", "x".repeat(filler)).as_bytes());
+            bytes.extend_from_slice(b"\n\x01\x02\x03");
+            let path = temp_file(dir.path(), "pad.nrrd", &bytes);
+            let volume = read(&path).unwrap_or_else(|e| panic!("pad {pad}: {e}"));
+            assert_eq!(volume.samples, Samples::U8(vec![1, 2, 3]), "pad {pad}");
+        }
+    }
+
+    #[test]
+    fn a_detached_header_may_end_at_end_of_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        temp_file(dir.path(), "d.raw", &[7, 8, 9]);
+        let path = temp_file(
+            dir.path(),
+            "d.nhdr",
+            format!("{HEADER}data file: ./d.raw").as_bytes(),
+        );
+        assert_eq!(
+            read(&path).expect("read").samples,
+            Samples::U8(vec![7, 8, 9])
+        );
+        assert_eq!(
+            data_files(&read_header(&path).expect("header"), &path),
+            vec![dir.path().join("./d.raw")]
+        );
+    }
+
+    #[test]
+    fn attached_data_needs_the_blank_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = temp_file(dir.path(), "a.nrrd", HEADER.as_bytes());
+        assert!(matches!(
+            read(&path),
+            Err(NrrdError::UnterminatedHeader { .. })
+        ));
+        assert!(read_header(&path).is_ok());
+    }
+
+    #[test]
+    fn a_header_past_the_limit_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut bytes = HEADER.as_bytes().to_vec();
+        bytes.extend_from_slice(format!("k:={}\n\n", "x".repeat(200_000)).as_bytes());
+        bytes.extend_from_slice(&[1, 2, 3]);
+        let path = temp_file(dir.path(), "long.nrrd", &bytes);
+        let limits = Limits {
+            max_header_bytes: 100_000,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            read_with_limits(&path, &limits),
+            Err(NrrdError::HeaderTooLong { limit: 100_000, .. })
+        ));
+        assert!(read_from_bytes(&bytes, None, &limits).is_err());
+        assert_eq!(read(&path).expect("default limits").samples.len(), 3);
+    }
+
+    #[test]
+    fn a_data_file_that_is_not_a_regular_file_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = temp_file(
+            dir.path(),
+            "dev.nhdr",
+            format!("{HEADER}data file: /dev/zero\n").as_bytes(),
+        );
+        let message = read(&path).expect_err("device").to_string();
+        assert!(
+            message.contains("data file `/dev/zero` is not a regular file"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn missing_data_files_name_the_path_that_was_tried() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = temp_file(
+            dir.path(),
+            "m.nhdr",
+            format!("{HEADER}data file: missing.raw\n").as_bytes(),
+        );
+        let message = read(&path).expect_err("missing").to_string();
+        assert!(
+            message.starts_with(&format!(
+                "cannot open `{}`",
+                dir.path().join("missing.raw").display()
+            )),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn bytes_with_detached_data_need_a_folder() {
+        let bytes = format!("{HEADER}data file: x.raw\n");
+        let message = read_from_bytes(bytes.as_bytes(), None, &Limits::default())
+            .expect_err("no folder")
+            .to_string();
+        assert!(message.contains("no folder was given"), "{message}");
+    }
+
+    #[test]
+    fn list_with_subdim_reads_one_row_per_file_and_each_file_is_decoded_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, bytes) in [("r0.raw", [1u8, 2]), ("r1.raw", [3, 4]), ("r2.raw", [5, 6])] {
+            temp_file(dir.path(), name, &bytes);
+        }
+        let header = "NRRD0005\ntype: uint8\ndimension: 2\nsizes: 2 3\nencoding: raw\n\
+                      line skip: 0\ndata file: LIST 1\nr0.raw\nr1.raw\nr2.raw\n";
+        let path = temp_file(dir.path(), "list.nhdr", header.as_bytes());
+        assert_eq!(
+            read(&path).expect("list").samples,
+            Samples::U8(vec![1, 2, 3, 4, 5, 6])
+        );
+        // Too few files for the pieces the sizes make is a header error.
+        let short = header.replace("\nr2.raw\n", "\n");
+        let path = temp_file(dir.path(), "short.nhdr", short.as_bytes());
+        let message = read_header(&path).expect_err("two files").to_string();
+        assert!(
+            message.contains("names 2 files, but the data splits into 3 pieces"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn block_samples_read_as_opaque_records() {
+        let bytes = b"NRRD0004\ntype: block\nblock size: 3\ndimension: 1\nsizes: 2\n\
+                      encoding: raw\n\nabcdef";
+        let volume = read_from_bytes(bytes, None, &Limits::default()).expect("block");
+        assert_eq!(
+            volume.samples,
+            Samples::Block {
+                size: 3,
+                bytes: b"abcdef".to_vec()
+            }
+        );
+        assert_eq!(volume.header.scalar_type, crate::nrrd::ScalarType::Block(3));
+    }
 }

@@ -95,7 +95,11 @@ fn validate_space(
             space.dimension()
         ));
     }
-    let Some(space_dim) = header.space_dimension else {
+    // Code that builds a header may set only `space`; its dimension is implied.
+    let Some(space_dim) = header
+        .space_dimension
+        .or(header.space.map(|space| space.dimension()))
+    else {
         let needs_space = [
             ("space directions", header.space_directions.is_some()),
             ("space origin", header.space_origin.is_some()),
@@ -236,6 +240,16 @@ mod tests {
         assert_eq!(check(&header), Ok(()));
         header.space_dimension = Some(2);
         assert!(check(&header).is_err());
+    }
+
+    #[test]
+    fn a_named_space_implies_its_dimension() {
+        let mut header = Header::new(ScalarType::U8, vec![3]);
+        header.space = Some(Space::RightAnteriorSuperiorTime);
+        header.space_origin = Some(vec![0.0; 4]);
+        assert_eq!(check(&header), Ok(()));
+        header.space_origin = Some(vec![0.0; 3]);
+        assert!(check(&header).is_err_and(|e| e.contains("has 3 components, expected 4")));
     }
 
     #[test]
