@@ -18,6 +18,11 @@ use super::space::Space;
 /// coplanar: a grid that cannot be inverted to find voxels from points.
 const MIN_NORMALIZED_DETERMINANT: f64 = 1e-6;
 
+/// The most voxels a grid may have: what a 16 GiB byte volume holds, the NRRD
+/// reader's default limit. A header claiming more is refused before any mask of
+/// its size is allocated.
+pub const MAX_VOXELS: usize = 16 << 30;
+
 /// When the two axes best aligned with superior differ by less than this in their
 /// alignment (cosine), neither is clearly axial and the user must choose.
 const AXIAL_TIE_COSINE: f64 = 1e-3;
@@ -38,6 +43,8 @@ pub enum GeometryError {
     NoGeometry,
     #[error("axis {axis} has no usable step: {detail}")]
     BadStep { axis: usize, detail: String },
+    #[error("the grid has {sizes:?} voxels, more than the limit of {limit}")]
+    TooLarge { sizes: [usize; 3], limit: usize },
     #[error("space origin {origin:?} is not finite")]
     BadOrigin { origin: [f64; 3] },
     #[error("the space directions are linearly dependent, so the grid cannot be inverted")]
@@ -118,6 +125,15 @@ impl Geometry {
         directions: [[f64; 3]; 3],
         space: Space,
     ) -> Result<Self, GeometryError> {
+        let count = sizes
+            .iter()
+            .try_fold(1usize, |n, size| n.checked_mul(*size));
+        if count.is_none_or(|count| count > MAX_VOXELS) {
+            return Err(GeometryError::TooLarge {
+                sizes,
+                limit: MAX_VOXELS,
+            });
+        }
         if origin.iter().any(|v| !v.is_finite()) {
             return Err(GeometryError::BadOrigin { origin });
         }
@@ -350,6 +366,14 @@ mod tests {
         let lps = Space::Lps;
         let identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
         let cases: Vec<(Result<Geometry, GeometryError>, &str)> = vec![
+            (
+                Geometry::new([1 << 20, 1 << 20, 1 << 20], [0.0; 3], identity, lps),
+                "more than the limit",
+            ),
+            (
+                Geometry::new([usize::MAX, 2, 1], [0.0; 3], identity, lps),
+                "more than the limit",
+            ),
             (
                 Geometry::new([1; 3], [0.0, f64::NAN, 0.0], identity, lps),
                 "not finite",

@@ -28,7 +28,7 @@ mod volume_slice;
 
 pub use align::{Alignment, align_lesion, load_lesion};
 pub use error::SegError;
-pub use geometry::{AxialAxis, Geometry, GeometryError};
+pub use geometry::{AxialAxis, Geometry, GeometryError, MAX_VOXELS};
 pub use grid_offset::{AlignTolerance, Mismatch, grid_offset};
 pub use labels::LabelVoxels;
 pub use lesion_mask::{LesionMask, PixelBox, SliceLesion};

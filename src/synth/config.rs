@@ -29,6 +29,8 @@ impl SynthConfig {
     pub const DEFAULT_SEED: u64 = 2018;
     /// Fewest patients that still hold one patient per grade plus the planted drops.
     pub const MIN_PATIENTS: usize = 7;
+    /// Ids have four digits (`SYN-0001`), and the plan is held in memory.
+    pub const MAX_PATIENTS: usize = 9998;
     pub const MIN_IN_PLANE: usize = 32;
     pub const MAX_IN_PLANE: usize = 1024;
     /// A lesion must span several slices, and the head needs room above and below.
@@ -65,11 +67,11 @@ impl SynthConfig {
                 expected,
             })
         };
-        if self.patients < Self::MIN_PATIENTS {
+        if !(Self::MIN_PATIENTS..=Self::MAX_PATIENTS).contains(&self.patients) {
             return invalid(
                 "patients",
                 self.patients.to_string(),
-                format!("at least {}", Self::MIN_PATIENTS),
+                format!("{} to {}", Self::MIN_PATIENTS, Self::MAX_PATIENTS),
             );
         }
         if !(Self::MIN_IN_PLANE..=Self::MAX_IN_PLANE).contains(&self.in_plane) {
@@ -114,7 +116,7 @@ mod tests {
                     patients: 6,
                     ..base.clone()
                 },
-                "`patients` is 6; expected at least 7",
+                "`patients` is 6; expected 7 to 9998",
             ),
             (
                 SynthConfig {
