@@ -39,6 +39,39 @@ pub enum Command {
     Cache(CacheArgs),
     /// List the built-in stage kinds.
     Kinds,
+    /// Print an NRRD file's header and facts about its decoded samples.
+    Nrrd(NrrdArgs),
+    /// Write a deterministic synthetic glioma cohort (clinical CSV, scans, Slicer segmentations).
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NrrdArgs {
+    /// An `.nrrd` or detached `.nhdr` file.
+    pub file: PathBuf,
+    /// JSON with `sizes`, `type`, `encoding`, `count`, `min`, `max`, `sum`, `samples_sha256_le`, geometry.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// The folder to write (created; an earlier cohort there is replaced, anything else is refused).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Patients in the clinical CSV (the study had 122, 80 of them graded).
+    #[arg(long, value_name = "N", default_value_t = 122)]
+    pub patients: usize,
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// In-plane size of each scan, in pixels.
+    #[arg(long, value_name = "PIXELS", default_value_t = 256)]
+    pub size: usize,
+    /// Fewest and most slices per scan.
+    #[arg(long, value_name = "MIN,MAX", value_delimiter = ',', default_values_t = [40, 120])]
+    pub slices: Vec<usize>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Which pipeline, which cache.

@@ -7,8 +7,10 @@ mod dag;
 mod diff;
 mod gc;
 mod kinds;
+mod nrrd;
 mod run;
 mod status;
+mod synth;
 mod verify;
 
 use clap::Parser;
@@ -43,6 +45,8 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Gc(args) => gc::gc(args),
         Command::Cache(args) => gc::cache(args),
         Command::Kinds => kinds::kinds(),
+        Command::Nrrd(args) => nrrd::nrrd(args),
+        Command::Synth(args) => synth::synth(args),
     }
     .map(|()| exit_code::SUCCESS)
 }
