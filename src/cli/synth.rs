@@ -6,7 +6,10 @@ use crate::synth::{SynthConfig, generate};
 
 pub fn synth(args: SynthArgs) -> Result<(), Error> {
     let [min, max] = args.slices[..] else {
-        return Err(Error::Usage(format!("`--slices`: expected MIN,MAX (two numbers), got {} values", args.slices.len())));
+        return Err(Error::Usage(format!(
+            "`--slices`: expected MIN,MAX (two numbers), got {} values",
+            args.slices.len()
+        )));
     };
     let config = SynthConfig {
         patients: args.patients,
@@ -17,7 +20,10 @@ pub fn synth(args: SynthArgs) -> Result<(), Error> {
     };
     let summary = generate(&config).map_err(|e| Error::Input(e.to_string()))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
+        );
     } else {
         print!("{}", summary.to_text());
     }

@@ -2,8 +2,11 @@
 
 use std::fmt::Write;
 
+use std::collections::BTreeMap;
+
 use super::instance::Outcome;
 use crate::cache::{InstanceRecord, Status};
+use crate::dataset::Value;
 
 /// `ran     slices    6412 records (80 items, 1 computed)  1.2s`.
 pub fn finished_line(id: &str, outcome: &Outcome) -> String {
@@ -125,4 +128,65 @@ pub fn seconds(ms: u64) -> String {
     } else {
         format!("{:.1}s", ms as f64 / 1000.0)
     }
+}
+
+/// Table 5 of the study: per stage, the counts by class each stage recorded in
+/// `meta.counts` (`patients`, `slices`, ...). Empty when no stage recorded counts.
+pub fn counts_table(instances: &[(String, InstanceRecord)]) -> String {
+    let mut rows: Vec<(String, String, &BTreeMap<String, Value>)> = Vec::new();
+    let mut classes: Vec<String> = Vec::new();
+    for (id, record) in instances {
+        let Some(Value::Map(counts)) = record.summary.get("counts") else {
+            continue;
+        };
+        let mut measures: Vec<(&String, &Value)> = counts.iter().collect();
+        measures
+            .sort_by_key(|(m, _)| (m.as_str() != "patients", m.as_str() != "slices", m.as_str()));
+        for (measure, value) in measures {
+            let Value::Map(by_class) = value else {
+                continue;
+            };
+            for class in by_class.keys().filter(|k| *k != "total") {
+                if !classes.contains(class) {
+                    classes.push(class.clone());
+                }
+            }
+            rows.push((id.clone(), measure.replace('_', " "), by_class));
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    classes.sort();
+    let width = rows
+        .iter()
+        .map(|(id, _, _)| id.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let measure_width = rows
+        .iter()
+        .map(|(_, m, _)| m.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let mut out = format!("{:<width$}  {:<measure_width$}", "counts", "");
+    for class in &classes {
+        let _ = write!(out, "  {class:>6}");
+    }
+    out.push_str("   total\n");
+    for (id, measure, by_class) in rows {
+        let _ = write!(out, "{id:<width$}  {measure:<measure_width$}");
+        for class in &classes {
+            let n = by_class
+                .get(class)
+                .and_then(Value::as_i64)
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "-".into());
+            let _ = write!(out, "  {n:>6}");
+        }
+        let total = by_class.get("total").and_then(Value::as_i64).unwrap_or(0);
+        let _ = writeln!(out, "  {total:>6}");
+    }
+    out
 }

@@ -4,7 +4,8 @@
 //! shared key material such as a model's hash) followed by the item's own key fields, each as
 //! [`Value::key_material`] (files and blobs by content). Fields the stage does not declare
 //! (passed-through metadata, the record id unless `$id` is declared) are not part of it, so
-//! they can change without recomputing the item.
+//! they can change without recomputing the item. A field name ending in `?` is optional: absent,
+//! it counts as null.
 
 use std::collections::BTreeMap;
 
@@ -62,6 +63,12 @@ impl ItemKeyer {
             for name in &self.fields {
                 if name == "$id" {
                     material.insert("$id", serde_json::Value::String(record.id.clone()));
+                } else if let Some(optional) = name.strip_suffix('?') {
+                    let value = record
+                        .fields
+                        .get(optional)
+                        .map_or(serde_json::Value::Null, |v| v.key_material());
+                    material.insert(optional, value);
                 } else {
                     material.insert(name, record.get(name)?.key_material());
                 }

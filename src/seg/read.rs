@@ -63,6 +63,11 @@ impl Geometry {
     /// Reads a scan's geometry from its header alone (the samples are not decoded).
     pub fn read(path: &Path) -> Result<Geometry, SegError> {
         let header = nrrd::read_header(path).map_err(|source| SegError::Read { source })?;
+        Geometry::from_header(path, &header)
+    }
+
+    /// A scan's geometry from a header already read from `path`.
+    pub fn from_header(path: &Path, header: &Header) -> Result<Geometry, SegError> {
         if header.dimension != 3 {
             return Err(SegError::Layout {
                 path: path.to_path_buf(),
@@ -70,7 +75,7 @@ impl Geometry {
                 expected: "a 3-D scan",
             });
         }
-        spatial_geometry(&header, [0, 1, 2]).map_err(|source| SegError::Geometry {
+        spatial_geometry(header, [0, 1, 2]).map_err(|source| SegError::Geometry {
             path: path.to_path_buf(),
             source,
         })

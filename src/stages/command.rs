@@ -28,6 +28,7 @@ use std::process::{Command as Process, Stdio};
 use serde::{Deserialize, Serialize};
 
 use super::context::{Emit, MapRequest, OnError, StageContext};
+use super::dropped::dropped_value;
 use super::error::StageError;
 use super::kind::{FileInput, ParamError, Port, Stage};
 use crate::dataset::{Dataset, Record, Value};
@@ -459,20 +460,6 @@ fn write_blobs(ctx: &StageContext<'_>, record: &Record, dir: &Path) -> Result<()
         });
     }
     result
-}
-
-fn dropped_value(dropped: &[(String, String)]) -> Value {
-    Value::List(
-        dropped
-            .iter()
-            .map(|(id, reason)| {
-                Value::Map(BTreeMap::from([
-                    ("id".to_string(), Value::from(id.as_str())),
-                    ("reason".to_string(), Value::from(reason.as_str())),
-                ]))
-            })
-            .collect(),
-    )
 }
 
 fn path_text(path: &Path) -> String {

@@ -60,7 +60,7 @@ pub struct MapRequest<'a> {
     pub records: &'a [Record],
     /// Fields whose values decide an item's output (`$id` for the record id); the item key
     /// is built from these, the stage's parameters and `shared_key`, so other fields can
-    /// change without recomputing. Empty means every field.
+    /// change without recomputing. Empty means every field; `name?` marks an optional field.
     pub key_fields: &'a [&'a str],
     /// Key material shared by all items (a model's hash, a script's hash).
     pub shared_key: serde_json::Value,

@@ -4,10 +4,15 @@
 //! build instances from YAML by name.
 
 mod context;
+pub mod counts;
+mod dropped;
 mod error;
 mod kind;
 
 pub mod command;
+pub mod lesion_filter;
+pub mod sample_filter;
+pub mod slice_extract;
 
 use std::sync::Arc;
 
@@ -121,7 +126,12 @@ fn build<S: Stage>(with: serde_yaml::Value) -> Result<Box<dyn DynStage>, ParamEr
 }
 
 /// Every built-in kind.
-pub static KINDS: &[KindInfo] = &[KindInfo::of::<command::Command>()];
+pub static KINDS: &[KindInfo] = &[
+    KindInfo::of::<command::Command>(),
+    KindInfo::of::<sample_filter::SampleFilter>(),
+    KindInfo::of::<slice_extract::SliceExtract>(),
+    KindInfo::of::<lesion_filter::LesionFilter>(),
+];
 
 /// The kind named `name`.
 pub fn lookup(name: &str) -> Option<&'static KindInfo> {

@@ -1,0 +1,250 @@
+//! `slice_extract`: cuts each patient's scan and its aligned lesion mask into axial slices
+//! (METHOD.md stage 2).
+//!
+//! One item per patient (its scan, segmentation and any detached data file decide it), one
+//! volume in memory per worker. The label is placed on the scan's grid through both files'
+//! geometry ([`crate::seg::align_lesion`]); the lesion's slice range comes from the voxels.
+//! Each output record is one slice (`<patient>/z042`) with its lesion area in pixels and mm²,
+//! its lesion box `[x0, y0, x1, y1]` (inclusive; x along a row), whether it lies inside the
+//! lesion's extent, and, for the slices selected by `pixels`, the scan slice and its mask as
+//! tensor blobs (`[height, width]`, the scan's own sample type).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::context::{Emit, MapRequest, OnError, StageContext};
+use super::counts::{count_value, patients_by_class, records_by_class};
+use super::dropped::dropped_value;
+use super::error::StageError;
+use super::kind::{ParamError, Port, Stage};
+use crate::dataset::{Dataset, FileRef, Record, Tensor, Value};
+use crate::nrrd::{self, Samples};
+use crate::seg::{
+    AlignTolerance, AxialAxis, Geometry, LesionSelector, Segmentation, align_lesion, extract_slice,
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The axis slices are cut across: `auto` (the one closest to superior) or 0, 1, 2.
+    #[serde(default)]
+    pub axial_axis: AxialAxis,
+    /// Which segments are lesion: `{segment_names: [tumor]}`, `{label_values: [1]}`,
+    /// `all_segments` or `any_nonzero`.
+    #[serde(default = "default_lesion")]
+    pub lesion: LesionSelector,
+    /// How far the two grids may differ and still be aligned.
+    #[serde(default)]
+    pub tolerance: AlignTolerance,
+    /// Which slices keep their pixels: `lesion` (slices holding lesion voxels; the study
+    /// uses no others) or `all`.
+    #[serde(default)]
+    pub pixels: PixelsFor,
+    /// `stop` at the first unreadable patient, or `skip` it and list it.
+    #[serde(default)]
+    pub on_error: OnError,
+}
+
+fn default_lesion() -> LesionSelector {
+    LesionSelector::AllSegments
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PixelsFor {
+    #[default]
+    Lesion,
+    All,
+}
+
+pub struct SliceExtract {
+    params: Params,
+}
+
+impl Stage for SliceExtract {
+    const KIND: &'static str = "slice_extract";
+    const VERSION: u32 = 1;
+    const ABOUT: &'static str =
+        "cuts each scan and its aligned lesion mask into axial slices with lesion area and box";
+    const PORTS: &'static [Port] = &[Port::one("patients")];
+    type Params = Params;
+
+    fn new(params: Params) -> Result<Self, ParamError> {
+        Ok(Self { params })
+    }
+
+    fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError> {
+        let patients = ctx.input("patients")?;
+        let compute =
+            |batch: &[&Record], ctx: &StageContext<'_>| -> Result<Vec<Vec<Emit>>, StageError> {
+                batch
+                    .iter()
+                    .map(|patient| {
+                        self.slice_patient(ctx, patient)
+                            .map_err(|e| e.for_item(&patient.id))
+                    })
+                    .collect()
+            };
+        let output = ctx.map(MapRequest {
+            records: patients.records(),
+            key_fields: &["scan", "segmentation", "scan_data?"],
+            shared_key: serde_json::Value::Null,
+            batch: 1,
+            parallel: true,
+            on_error: self.params.on_error,
+            compute: &compute,
+        })?;
+        if output.records.is_empty() {
+            return Err(StageError::invalid("no patient could be sliced"));
+        }
+        let in_extent: Vec<&Record> = output
+            .records
+            .iter()
+            .filter(|r| r.bool("in_extent").unwrap_or(false))
+            .collect();
+        let counts = BTreeMap::from([
+            (
+                "patients".to_string(),
+                count_value(&patients_by_class(&output.records)),
+            ),
+            (
+                "slices".to_string(),
+                count_value(&records_by_class(&output.records)),
+            ),
+            (
+                "lesion_slices".to_string(),
+                count_value(&records_by_class(in_extent.iter().copied())),
+            ),
+        ]);
+        let mut meta = BTreeMap::from([("counts".to_string(), Value::Map(counts))]);
+        if !output.dropped.is_empty() {
+            meta.insert("dropped".into(), dropped_value(&output.dropped));
+        }
+        Ok(Dataset::new(output.records, meta)?)
+    }
+}
+
+impl SliceExtract {
+    fn slice_patient(
+        &self,
+        ctx: &StageContext<'_>,
+        patient: &Record,
+    ) -> Result<Vec<Emit>, StageError> {
+        let scan_ref = patient.file("scan")?;
+        let seg_ref = patient.file("segmentation")?;
+        if let Some(Value::List(data)) = patient.fields.get("scan_data") {
+            for file in data.iter().filter_map(Value::as_file) {
+                ctx.open_file(file)?;
+            }
+        }
+        let scan_path = ctx.open_file(scan_ref)?;
+        let seg_path = ctx.open_file(seg_ref)?;
+        let volume = nrrd::read(&scan_path).map_err(|e| file_error(scan_ref, e))?;
+        let geometry = Geometry::from_header(&scan_path, &volume.header)
+            .map_err(|e| file_error(scan_ref, e))?;
+        let axial = geometry
+            .axial_axis(self.params.axial_axis)
+            .map_err(|e| file_error(scan_ref, e))?;
+        let labels = Segmentation::read(&seg_path).map_err(|e| file_error(seg_ref, e))?;
+        let (mask, alignment) = align_lesion(
+            &labels,
+            &self.params.lesion,
+            &geometry,
+            &scan_path,
+            &self.params.tolerance,
+        )
+        .map_err(|e| {
+            StageError::invalid(
+                e.to_string()
+                    .replace(&*scan_path.to_string_lossy(), &scan_ref.path)
+                    .replace(&*seg_path.to_string_lossy(), &seg_ref.path),
+            )
+        })?;
+        if let Some(note) = alignment.note(
+            std::path::Path::new(&seg_ref.path),
+            std::path::Path::new(&scan_ref.path),
+        ) {
+            ctx.warn(format!("{}: {note}", patient.id));
+        }
+        let range = mask.slice_range(axial);
+        let sizes = geometry.sizes();
+        let slices = mask.slices(axial);
+        let digits = (slices.len().saturating_sub(1)).to_string().len().max(3);
+        let mut emits = Vec::with_capacity(slices.len());
+        for lesion in &slices {
+            ctx.check_cancelled()?;
+            let k = lesion.index;
+            let in_extent = range.is_some_and(|(lo, hi)| (lo..=hi).contains(&k));
+            let mut fields = BTreeMap::new();
+            fields.insert("slice".to_string(), Value::from(k));
+            fields.insert("axis".to_string(), Value::from(axial));
+            fields.insert(
+                "lesion_pixels".to_string(),
+                Value::Int(lesion.area_pixels as i64),
+            );
+            fields.insert(
+                "lesion_mm2".to_string(),
+                Value::float(lesion.area_mm2).unwrap_or(Value::Null),
+            );
+            fields.insert("in_extent".to_string(), Value::Bool(in_extent));
+            fields.insert(
+                "bbox".to_string(),
+                match &lesion.bounding_box {
+                    Some(b) => Value::from(vec![b.min[0], b.min[1], b.max[0], b.max[1]]),
+                    None => Value::Null,
+                },
+            );
+            let keep = match self.params.pixels {
+                PixelsFor::All => true,
+                PixelsFor::Lesion => lesion.area_pixels > 0,
+            };
+            if keep {
+                let pixels = slice_tensor(&volume.samples, sizes, axial, k)
+                    .ok_or_else(|| file_error(scan_ref, "cannot cut the slice"))?;
+                let label = mask
+                    .slice_pixels(axial, k)
+                    .ok_or_else(|| file_error(seg_ref, "cannot cut the mask slice"))?;
+                fields.insert("width".to_string(), Value::from(label.width));
+                fields.insert("height".to_string(), Value::from(label.height));
+                fields.insert("pixels".to_string(), Value::Blob(ctx.put_tensor(&pixels)?));
+                let mask_tensor = Tensor::from_u8(vec![label.height, label.width], &label.pixels);
+                fields.insert(
+                    "mask".to_string(),
+                    Value::Blob(ctx.put_tensor(&mask_tensor)?),
+                );
+            }
+            emits.push(Emit {
+                suffix: Some(format!("z{k:0digits$}")),
+                fields,
+            });
+        }
+        Ok(emits)
+    }
+}
+
+fn file_error(file: &FileRef, error: impl std::fmt::Display) -> StageError {
+    StageError::file(&file.path, error)
+}
+
+/// One slice as a tensor in the scan's sample type (types a tensor cannot hold become f32).
+fn slice_tensor(samples: &Samples, sizes: [usize; 3], axis: usize, index: usize) -> Option<Tensor> {
+    macro_rules! cut {
+        ($data:expr, $make:ident) => {{
+            let s = extract_slice($data, sizes, axis, index)?;
+            Some(Tensor::$make(vec![s.height, s.width], &s.pixels))
+        }};
+    }
+    match samples {
+        Samples::U8(v) => cut!(v, from_u8),
+        Samples::I16(v) => cut!(v, from_i16),
+        Samples::U16(v) => cut!(v, from_u16),
+        Samples::I32(v) => cut!(v, from_i32),
+        Samples::F32(v) => cut!(v, from_f32),
+        Samples::F64(v) => cut!(v, from_f64),
+        other => {
+            let floats = other.to_f32().ok()?;
+            cut!(&floats, from_f32)
+        }
+    }
+}
