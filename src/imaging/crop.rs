@@ -156,99 +156,26 @@ mod tests {
 
     #[test]
     fn crop_boxes_follow_the_documented_rule() {
-        // (image size, lesion, margin, expected crop, what the case shows)
+        // image (w, h), lesion [x_min, x_max, y_min, y_max], margin,
+        // expected crop [x, y, width, height], what the case shows
+        #[rustfmt::skip]
         let table = [
-            (
-                (256, 256),
-                lesion(100, 119, 100, 109),
-                0.1,
-                crop(98, 93, 24, 24),
-                "20 x 10 box: side 24 from the longer side, centred",
-            ),
-            (
-                (256, 256),
-                lesion(100, 109, 100, 109),
-                0.0,
-                crop(100, 100, 10, 10),
-                "no margin: the box itself",
-            ),
-            (
-                (256, 256),
-                lesion(50, 50, 60, 60),
-                0.1,
-                crop(50, 60, 1, 1),
-                "1-pixel box: 1.2 rounds to 1",
-            ),
-            (
-                (256, 256),
-                lesion(50, 51, 60, 61),
-                0.5,
-                crop(49, 59, 4, 4),
-                "2-pixel box, margin 0.5: side 4",
-            ),
-            (
-                (256, 256),
-                lesion(50, 52, 60, 62),
-                0.5,
-                crop(49, 59, 6, 6),
-                "odd box, even side: the extra pixel goes right",
-            ),
-            (
-                (256, 256),
-                lesion(50, 51, 60, 61),
-                0.25,
-                crop(50, 60, 3, 3),
-                "even box, odd side: the extra pixel goes right",
-            ),
-            (
-                (256, 256),
-                lesion(0, 9, 0, 9),
-                0.1,
-                crop(0, 0, 12, 12),
-                "box at the top-left corner: shifted inside",
-            ),
-            (
-                (256, 256),
-                lesion(246, 255, 246, 255),
-                0.1,
-                crop(244, 244, 12, 12),
-                "box at the bottom-right corner: shifted inside",
-            ),
-            (
-                (256, 128),
-                lesion(10, 209, 10, 19),
-                0.1,
-                crop(0, 0, 240, 128),
-                "side 240 > height 128: height clipped",
-            ),
-            (
-                (64, 64),
-                lesion(0, 199, 0, 199),
-                0.1,
-                crop(0, 0, 64, 64),
-                "box larger than the image: the whole image",
-            ),
-            (
-                (64, 64),
-                lesion(60, 63, 0, 63),
-                0.1,
-                crop(0, 0, 64, 64),
-                "tall box at the right edge: whole height, shifted left",
-            ),
-            (
-                (1, 1),
-                lesion(0, 0, 0, 0),
-                0.1,
-                crop(0, 0, 1, 1),
-                "1 x 1 image",
-            ),
+            ((256, 256), [100, 119, 100, 109], 0.1,  [98, 93, 24, 24],     "20 x 10 box: side 24 from the longer side, centred"),
+            ((256, 256), [100, 109, 100, 109], 0.0,  [100, 100, 10, 10],   "no margin: the box itself"),
+            ((256, 256), [50, 50, 60, 60],     0.1,  [50, 60, 1, 1],       "1-pixel box: 1.2 rounds to 1"),
+            ((256, 256), [50, 51, 60, 61],     0.5,  [49, 59, 4, 4],       "2-pixel box, margin 0.5: side 4"),
+            ((256, 256), [50, 52, 60, 62],     0.5,  [49, 59, 6, 6],       "odd box, even side: the extra pixel goes right"),
+            ((256, 256), [50, 51, 60, 61],     0.25, [50, 60, 3, 3],       "even box, odd side: the extra pixel goes right"),
+            ((256, 256), [0, 9, 0, 9],         0.1,  [0, 0, 12, 12],       "box at the top-left corner: shifted inside"),
+            ((256, 256), [246, 255, 246, 255], 0.1,  [244, 244, 12, 12],   "box at the bottom-right corner: shifted inside"),
+            ((256, 128), [10, 209, 10, 19],    0.1,  [0, 0, 240, 128],     "side 240 > height 128: height clipped"),
+            ((64, 64),   [0, 199, 0, 199],     0.1,  [0, 0, 64, 64],       "box larger than the image: the whole image"),
+            ((64, 64),   [60, 63, 0, 63],      0.1,  [0, 0, 64, 64],       "tall box at the right edge: whole height"),
+            ((1, 1),     [0, 0, 0, 0],         0.1,  [0, 0, 1, 1],         "1 x 1 image"),
         ];
-        for ((width, height), box_, margin, expected, what) in table {
-            assert_eq!(
-                crop_box(width, height, box_, margin).unwrap(),
-                expected,
-                "{what}"
-            );
+        for ((width, height), [x_min, x_max, y_min, y_max], margin, [x, y, w, h], what) in table {
+            let found = crop_box(width, height, lesion(x_min, x_max, y_min, y_max), margin);
+            assert_eq!(found.unwrap(), crop(x, y, w, h), "{what}");
         }
     }
 

@@ -16,7 +16,7 @@ use super::batches::BatchStream;
 use super::curve::CurvePoint;
 use super::error::LearnError;
 use super::head::{TrainedHead, score};
-use super::kernel::Kernel;
+use super::kernel::{Kernel, SWEEP};
 use super::rng::Rng;
 use super::samples::Samples;
 use super::softmax::{argmax, softmax};
@@ -70,9 +70,9 @@ pub(crate) fn train_with(
     let mut bias = vec![0.0f32; n_classes];
     let mut grads = vec![0.0f32; n_classes * d];
     let mut grad_bias = vec![0.0f64; n_classes];
-    let mut logits = vec![0.0f32; n_classes];
+    let mut logits = vec![0.0f32; SWEEP * n_classes];
     let mut probabilities = vec![0.0f64; n_classes];
-    let mut residuals = vec![0.0f32; n_classes];
+    let mut residuals = vec![0.0f32; SWEEP * n_classes];
     let mut batch = vec![0usize; config.batch_size];
     let mut batches = BatchStream::new(train_set.rows, config.seed);
     let mut curve = Vec::with_capacity(config.steps.div_ceil(config.eval_every).min(1 << 16));
@@ -84,19 +84,28 @@ pub(crate) fn train_with(
         grads.fill(0.0);
         grad_bias.fill(0.0);
         let mut batch_loss = 0.0;
-        for &position in &batch {
-            let (x, y) = train_set.sample(position);
-            score(kernel, &weights, &bias, x, &mut logits);
+        for block in batch.chunks(SWEEP) {
+            let (xs, ys) = train_set.block(block);
+            let (xs, ys) = (&xs[..block.len()], &ys[..block.len()]);
+            let logits = &mut logits[..block.len() * n_classes];
+            let residuals = &mut residuals[..block.len() * n_classes];
+            score(kernel, &weights, &bias, xs, logits);
             if !logits.iter().all(|l| l.is_finite()) {
                 return Err(LearnError::Diverged { step });
             }
-            batch_loss += softmax(&logits, &mut probabilities) - f64::from(logits[y]);
-            for (k, (r, &p)) in residuals.iter_mut().zip(&probabilities).enumerate() {
-                let target = if k == y { 1.0 } else { 0.0 };
-                *r = (p - target) as f32;
-                grad_bias[k] += f64::from(*r);
+            for ((row, r_row), &y) in logits
+                .chunks(n_classes)
+                .zip(residuals.chunks_mut(n_classes))
+                .zip(ys)
+            {
+                batch_loss += softmax(row, &mut probabilities) - f64::from(row[y]);
+                for (k, (r, &p)) in r_row.iter_mut().zip(&probabilities).enumerate() {
+                    let target = if k == y { 1.0 } else { 0.0 };
+                    *r = (p - target) as f32;
+                    grad_bias[k] += f64::from(*r);
+                }
             }
-            kernel.accumulate(&mut grads, &residuals, x);
+            kernel.accumulate(&mut grads, residuals, xs);
         }
         let step_size = (learning_rate / config.batch_size as f64) as f32;
         let decay = (1.0 - learning_rate * config.weight_decay) as f32;
@@ -158,13 +167,19 @@ fn check_indices(indices: &[usize], set: &'static str, n_samples: usize) -> Resu
     }
 }
 
-/// Selected samples copied (and standardized) into one contiguous row-major buffer,
-/// so the kernels read each feature vector as one slice.
+/// Selected samples copied (and standardized) into one row-major buffer, so the
+/// kernels read each feature vector as one slice.
+///
+/// Rows start `stride` floats apart, a multiple of 16 (one 64-byte cache line) with
+/// an odd number of lines: with a stride of a whole number of 4 KiB pages (2,048
+/// features exactly), the same column of every row would fall into one L1 cache set,
+/// and a gradient sweep over 32 rows would evict its own data at every step.
 struct Matrix {
     values: Vec<f32>,
     labels: Vec<usize>,
     rows: usize,
     columns: usize,
+    stride: usize,
 }
 
 impl Matrix {
@@ -176,9 +191,11 @@ impl Matrix {
     ) -> Result<Self, LearnError> {
         check_indices(indices, set, samples.n_samples())?;
         let columns = samples.n_features();
-        let mut values = vec![0.0f32; indices.len() * columns];
-        for (&i, out) in indices.iter().zip(values.chunks_exact_mut(columns)) {
-            let row = samples.row(i);
+        let lines = columns.div_ceil(16);
+        let stride = 16 * (lines + 1 - lines % 2);
+        let mut values = vec![0.0f32; indices.len() * stride];
+        for (&i, out) in indices.iter().zip(values.chunks_exact_mut(stride)) {
+            let (out, row) = (&mut out[..columns], samples.row(i));
             match standardization {
                 Some(s) => s.apply(row, out),
                 None => out.iter_mut().zip(row.iter()).for_each(|(o, &v)| *o = v),
@@ -189,11 +206,23 @@ impl Matrix {
             labels: indices.iter().map(|&i| samples.labels()[i]).collect(),
             rows: indices.len(),
             columns,
+            stride,
         })
     }
 
+    /// The feature vectors and classes at up to [`SWEEP`] positions; entries past
+    /// `positions.len()` are empty.
+    fn block(&self, positions: &[usize]) -> ([&[f32]; SWEEP], [usize; SWEEP]) {
+        let mut xs: [&[f32]; SWEEP] = [&[]; SWEEP];
+        let mut ys = [0usize; SWEEP];
+        for ((x, y), &position) in xs.iter_mut().zip(&mut ys).zip(positions) {
+            (*x, *y) = self.sample(position);
+        }
+        (xs, ys)
+    }
+
     fn sample(&self, position: usize) -> (&[f32], usize) {
-        let start = position * self.columns;
+        let start = position * self.stride;
         (
             &self.values[start..start + self.columns],
             self.labels[position],
@@ -216,7 +245,7 @@ impl Matrix {
         let (mut correct, mut loss) = (0usize, 0.0f64);
         for position in 0..self.rows {
             let (x, y) = self.sample(position);
-            score(kernel, weights, bias, x, &mut logits);
+            score(kernel, weights, bias, &[x], &mut logits);
             if !logits.iter().all(|l| l.is_finite()) {
                 return Err(NonFinite);
             }

@@ -1,26 +1,43 @@
-//! The two inner loops of head training, fused and vectorized: per sample, all class
-//! logits in one pass over the feature vector, then all gradient updates in a second
-//! pass while that vector is still in L1 cache.
+//! The two inner loops of head training, fused and vectorized: for a block of samples,
+//! all class logits in one pass over their feature vectors, then all gradient updates
+//! in a second pass while those vectors are still in cache.
+//!
+//! Why blocks: at the study's size (2,048 features, 3 classes) the weights and the
+//! gradient are 24 KiB each, so with a feature vector they overflow the 32 KiB L1
+//! cache, and a per-sample loop spends its time moving them to and from L2. Processing
+//! [`BLOCK`] samples per pass reads the weights, and reads and writes the gradient,
+//! once per block instead of once per sample.
 //!
 //! Builds target plain x86-64, so AVX2+FMA code is chosen at run time
 //! ([`Kernel::detect`]); elsewhere a portable version runs. Both perform the same
-//! floating-point operations in the same order: a dot product keeps 16 lanes of fused
-//! multiply-adds (`f32::mul_add`, one rounding), adds lane `l` to lane `l + 8`, reduces
-//! the 8 sums pairwise (`reduce8`), then adds the leftover columns, summed with fused
-//! multiply-adds in order. So the two paths give bit-identical results (tested), and a
-//! training is reproducible on any machine whose math library gives the same `exp`.
-//! The portable path is fast where `mul_add` is a hardware instruction (aarch64, x86
-//! with FMA) and slow, but still exact, where it is emulated.
+//! floating-point operations in the same order, whatever the block size:
 //!
-//! Classes are processed in groups of up to four, so one group's accumulators (two
-//! 8-lane registers per class) stay in registers.
+//! - a logit is one 8-lane accumulator of fused multiply-adds (`f32::mul_add`, one
+//!   rounding) over the columns in steps of 8, reduced pairwise (`reduce8`), plus the
+//!   leftover columns summed in order with fused multiply-adds;
+//! - a gradient entry receives `coeff * x` with one fused multiply-add per sample, in
+//!   sample order.
+//!
+//! So the two paths give bit-identical results (tested), and a training is
+//! reproducible on any machine whose math library gives the same `exp`. The portable
+//! path is fast where `mul_add` is a hardware instruction (aarch64, x86 with FMA) and
+//! slow, but still exact, where it is emulated.
 
 mod portable;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-/// The widest class group one pass handles.
-const GROUP: usize = 4;
+/// Samples per pass of the vector logit kernel.
+pub(crate) const BLOCK: usize = 4;
+
+/// Samples per gradient sweep: the sweep holds a slice of the gradient in registers
+/// while it runs through these samples' vectors, which (32 x 8 KiB at the study's
+/// size) still sit in L2 from the logit pass that just read them.
+pub(crate) const SWEEP: usize = 32;
+
+/// Classes per pass: with [`BLOCK`] samples, 3 classes use 12 of the 16 vector
+/// registers as accumulators.
+const GROUP: usize = 3;
 
 /// Which implementation runs the loops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,157 +57,119 @@ impl Kernel {
         Kernel::Portable
     }
 
-    /// `logits[k] = weights[k] . x` for every class `k`, where `weights` holds
-    /// `logits.len()` rows of `x.len()` values, row-major.
-    pub(crate) fn logits(self, weights: &[f32], x: &[f32], logits: &mut [f32]) {
-        let d = x.len();
+    /// `logits[s * K + k] = weights[k] . xs[s]`, where `weights` holds `K` rows of
+    /// `d` values, row-major, and every `xs[s]` is `d` long.
+    pub(crate) fn logits(self, weights: &[f32], xs: &[&[f32]], logits: &mut [f32]) {
+        let d = xs.first().map_or(0, |x| x.len());
+        assert!(
+            xs.iter().all(|x| x.len() == d),
+            "feature vectors of one length"
+        );
+        let n_classes = logits.len() / xs.len().max(1);
+        assert_eq!(logits.len(), xs.len() * n_classes);
         assert_eq!(
             weights.len(),
-            logits.len() * d,
+            n_classes * d,
             "weights must be classes x features"
         );
-        for (rows, out) in weights.chunks(GROUP * d).zip(logits.chunks_mut(GROUP)) {
-            match out.len() {
-                1 => out.copy_from_slice(&self.dots::<1>(rows, x)),
-                2 => out.copy_from_slice(&self.dots::<2>(rows, x)),
-                3 => out.copy_from_slice(&self.dots::<3>(rows, x)),
-                _ => out.copy_from_slice(&self.dots::<4>(rows, x)),
-            }
-        }
-    }
-
-    /// `grads[k] += coeffs[k] * x` for every class `k`, each product added with one
-    /// rounding; `grads` holds `coeffs.len()` rows of `x.len()` values.
-    pub(crate) fn accumulate(self, grads: &mut [f32], coeffs: &[f32], x: &[f32]) {
-        let d = x.len();
-        assert_eq!(
-            grads.len(),
-            coeffs.len() * d,
-            "grads must be classes x features"
-        );
-        for (rows, c) in grads.chunks_mut(GROUP * d).zip(coeffs.chunks(GROUP)) {
-            match *c {
-                [a] => self.axpys::<1>(rows, [a], x),
-                [a, b] => self.axpys::<2>(rows, [a, b], x),
-                [a, b, e] => self.axpys::<3>(rows, [a, b, e], x),
-                [a, b, e, f] => self.axpys::<4>(rows, [a, b, e, f], x),
-                _ => unreachable!("chunks of at most {GROUP} coefficients"),
-            }
-        }
-    }
-
-    fn dots<const N: usize>(self, rows: &[f32], x: &[f32]) -> [f32; N] {
-        match self {
-            Kernel::Portable => portable::dots::<N>(rows, x),
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Avx2Fma` is only built by `detect` after checking both features.
-            Kernel::Avx2Fma => unsafe { x86::dots::<N>(rows, x) },
-        }
-    }
-
-    fn axpys<const N: usize>(self, rows: &mut [f32], coeffs: [f32; N], x: &[f32]) {
-        match self {
-            Kernel::Portable => portable::axpys::<N>(rows, coeffs, x),
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: as in `dots`.
-            Kernel::Avx2Fma => unsafe { x86::axpys::<N>(rows, coeffs, x) },
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::learn::rng::Rng;
-
-    fn random(rng: &mut Rng, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| (rng.normal() as f32) * scale).collect()
-    }
-
-    /// Lengths around the 16-lane body and the 8-lane steps, and the study's 2,048.
-    const LENGTHS: [usize; 9] = [1, 7, 8, 15, 16, 17, 33, 100, 2048];
-
-    #[test]
-    fn logits_match_an_f64_reference_for_every_class_count_and_length() {
-        let mut rng = Rng::new(1);
-        for classes in 1..=9 {
-            for d in LENGTHS {
-                let weights = random(&mut rng, classes * d, 1.0);
-                let x = random(&mut rng, d, 1.0);
-                let mut logits = vec![0.0; classes];
-                Kernel::detect().logits(&weights, &x, &mut logits);
-                for (k, &logit) in logits.iter().enumerate() {
-                    let exact: f64 = weights[k * d..(k + 1) * d]
-                        .iter()
-                        .zip(&x)
-                        .map(|(&w, &v)| f64::from(w) * f64::from(v))
-                        .sum();
-                    let tolerance = 1e-5 * (d as f64).sqrt();
-                    assert!(
-                        (f64::from(logit) - exact).abs() < tolerance,
-                        "{classes} classes, {d} features, class {k}: {logit} vs {exact}"
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn accumulate_adds_each_scaled_vector_to_its_row() {
-        let mut rng = Rng::new(2);
-        for classes in 1..=9 {
-            for d in LENGTHS {
-                let start = random(&mut rng, classes * d, 1.0);
-                let coeffs = random(&mut rng, classes, 1.0);
-                let x = random(&mut rng, d, 1.0);
-                let mut grads = start.clone();
-                Kernel::detect().accumulate(&mut grads, &coeffs, &x);
-                for k in 0..classes {
-                    for j in 0..d {
-                        let expected = coeffs[k].mul_add(x[j], start[k * d + j]);
-                        assert_eq!(grads[k * d + j].to_bits(), expected.to_bits());
+        for (block, out) in xs.chunks(BLOCK).zip(logits.chunks_mut(BLOCK * n_classes)) {
+            match <&[&[f32]; BLOCK]>::try_from(block) {
+                Ok(full) => self.block_logits::<BLOCK>(weights, full, out, n_classes),
+                Err(_) => {
+                    for (x, out) in block.iter().zip(out.chunks_mut(n_classes)) {
+                        self.block_logits::<1>(weights, &[x], out, n_classes);
                     }
                 }
             }
         }
     }
 
-    #[test]
-    fn the_vector_and_portable_kernels_give_identical_bits() {
-        let detected = Kernel::detect();
-        if detected == Kernel::Portable {
-            eprintln!("no vector kernel on this CPU: nothing to compare");
-            return;
-        }
-        let mut rng = Rng::new(3);
-        for classes in 1..=9 {
-            for d in LENGTHS {
-                // Mixed magnitudes make any difference in summation order visible.
-                let weights = random(&mut rng, classes * d, 1e3);
-                let x = random(&mut rng, d, 1e-2);
-                let (mut fast, mut slow) = (vec![0.0; classes], vec![0.0; classes]);
-                detected.logits(&weights, &x, &mut fast);
-                Kernel::Portable.logits(&weights, &x, &mut slow);
-                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&fast), bits(&slow), "{classes} classes, {d} features");
-                let coeffs = random(&mut rng, classes, 1.0);
-                let (mut fast, mut slow) = (weights.clone(), weights.clone());
-                detected.accumulate(&mut fast, &coeffs, &x);
-                Kernel::Portable.accumulate(&mut slow, &coeffs, &x);
-                assert_eq!(bits(&fast), bits(&slow));
+    /// `grads[k] += coeffs[s * K + k] * xs[s]` for every sample `s` in order and every
+    /// class `k`; `grads` holds `K` rows of `d` values.
+    pub(crate) fn accumulate(self, grads: &mut [f32], coeffs: &[f32], xs: &[&[f32]]) {
+        let d = xs.first().map_or(0, |x| x.len());
+        assert!(
+            xs.iter().all(|x| x.len() == d),
+            "feature vectors of one length"
+        );
+        let n_classes = coeffs.len() / xs.len().max(1);
+        assert_eq!(coeffs.len(), xs.len() * n_classes);
+        assert_eq!(
+            grads.len(),
+            n_classes * d,
+            "grads must be classes x features"
+        );
+        for (xs, coeffs) in xs.chunks(SWEEP).zip(coeffs.chunks(SWEEP * n_classes)) {
+            for (g, rows) in grads.chunks_mut(GROUP * d.max(1)).enumerate() {
+                let first = g * GROUP;
+                match n_classes - first {
+                    1 => self.sweep::<1>(rows, coeffs, first, n_classes, xs),
+                    2 => self.sweep::<2>(rows, coeffs, first, n_classes, xs),
+                    _ => self.sweep::<3>(rows, coeffs, first, n_classes, xs),
+                }
             }
         }
     }
 
-    #[test]
-    fn huge_features_give_finite_logits() {
-        // Random-weight networks emit features near 1e10; 2,048 of them times weights
-        // near 1e3 stay far below f32::MAX (3.4e38).
-        let d = 2048;
-        let x = vec![1e10f32; d];
-        let weights = vec![1e3f32; 3 * d];
-        let mut logits = [0.0; 3];
-        Kernel::detect().logits(&weights, &x, &mut logits);
-        assert!(logits.iter().all(|l| l.is_finite() && *l > 2e16));
+    fn block_logits<const S: usize>(
+        self,
+        weights: &[f32],
+        xs: &[&[f32]; S],
+        out: &mut [f32],
+        n_classes: usize,
+    ) {
+        let d = xs[0].len();
+        for (g, rows) in weights.chunks(GROUP * d.max(1)).enumerate() {
+            let first = g * GROUP;
+            let mut put = |values: &[&[f32]]| {
+                for (s, v) in values.iter().enumerate() {
+                    out[s * n_classes + first..][..v.len()].copy_from_slice(v);
+                }
+            };
+            match n_classes - first {
+                1 => put(&self.dots::<1, S>(rows, xs).each_ref().map(|v| &v[..])),
+                2 => put(&self.dots::<2, S>(rows, xs).each_ref().map(|v| &v[..])),
+                _ => put(&self.dots::<3, S>(rows, xs).each_ref().map(|v| &v[..])),
+            }
+        }
+    }
+
+    fn dots<const N: usize, const S: usize>(self, rows: &[f32], xs: &[&[f32]; S]) -> [[f32; N]; S] {
+        match self {
+            Kernel::Portable => xs.map(|x| portable::dots::<N>(rows, x)),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Avx2Fma` is only built by `detect` after checking both features.
+            Kernel::Avx2Fma => unsafe { x86::dots::<N, S>(rows, xs) },
+        }
+    }
+
+    /// Adds the contributions of up to [`SWEEP`] samples to the `N` gradient rows of
+    /// classes `first..first + N`.
+    fn sweep<const N: usize>(
+        self,
+        rows: &mut [f32],
+        coeffs: &[f32],
+        first: usize,
+        n_classes: usize,
+        xs: &[&[f32]],
+    ) {
+        let mut picked = [[0.0f32; N]; SWEEP];
+        for (c, all) in picked.iter_mut().zip(coeffs.chunks(n_classes)) {
+            c.copy_from_slice(&all[first..first + N]);
+        }
+        let picked = &picked[..xs.len()];
+        match self {
+            Kernel::Portable => {
+                for (c, x) in picked.iter().zip(xs) {
+                    portable::axpys::<N>(rows, *c, x);
+                }
+            }
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `dots`.
+            Kernel::Avx2Fma => unsafe { x86::sweep::<N>(rows, picked, xs) },
+        }
     }
 }
+
+#[cfg(test)]
+mod tests;
