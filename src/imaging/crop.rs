@@ -109,27 +109,32 @@ fn place(min: usize, max: usize, side: usize, size: usize) -> (usize, usize) {
 impl<T: Copy> Image<T> {
     /// The pixels inside `region`, which must lie inside the image.
     pub fn crop(&self, region: &CropBox) -> Result<Image<T>, ImagingError> {
-        let fits = |start: usize, len: usize, size: usize| {
-            start.checked_add(len).is_some_and(|end| end <= size)
-        };
-        if !fits(region.x, region.width, self.width())
-            || !fits(region.y, region.height, self.height())
-        {
-            return Err(ImagingError::BoxOutsideImage {
-                x_min: region.x,
-                x_max: region.x.saturating_add(region.width).saturating_sub(1),
-                y_min: region.y,
-                y_max: region.y.saturating_add(region.height).saturating_sub(1),
-                width: self.width(),
-                height: self.height(),
-            });
-        }
+        check_region(self, region)?;
         let mut pixels = Vec::with_capacity(region.width * region.height);
         for y in region.y..region.y + region.height {
             pixels.extend_from_slice(&self.row(y)[region.x..region.x + region.width]);
         }
         Image::new(region.width, region.height, pixels)
     }
+}
+
+/// Refuses a region that is empty or reaches outside `image`.
+pub(crate) fn check_region<T>(image: &Image<T>, region: &CropBox) -> Result<(), ImagingError> {
+    let fits = |start: usize, len: usize, size: usize| {
+        len > 0 && start.checked_add(len).is_some_and(|end| end <= size)
+    };
+    if fits(region.x, region.width, image.width()) && fits(region.y, region.height, image.height())
+    {
+        return Ok(());
+    }
+    Err(ImagingError::BoxOutsideImage {
+        x_min: region.x,
+        x_max: region.x.saturating_add(region.width).saturating_sub(1),
+        y_min: region.y,
+        y_max: region.y.saturating_add(region.height).saturating_sub(1),
+        width: image.width(),
+        height: image.height(),
+    })
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ impl LesionCrop {
         lesion: BoundingBox,
     ) -> Result<Image<f32>, ImagingError> {
         let region = crop_box(slice.width(), slice.height(), lesion, self.margin)?;
-        let windowed = self.window.apply(&slice.crop(&region)?)?;
+        let windowed = self.window.apply_cropped(slice, &region)?;
         resize(&windowed, self.width, self.height, &self.bicubic)
     }
 }

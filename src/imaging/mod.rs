@@ -13,6 +13,7 @@ mod crop;
 mod error;
 mod image;
 mod lesion_crop;
+mod mix_rows;
 mod resize;
 mod window;
 

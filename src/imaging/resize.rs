@@ -4,16 +4,31 @@
 //! pass will read), into an `f32` intermediate, then vertical. An axis whose size does
 //! not change is not resampled at all (its weights would be the identity). Each output
 //! value is a sum of taps in ascending source order, multiplied and added in `f64`,
-//! rounded once to `f32`: Pillow's arithmetic, so that with `edge: renormalize` the
-//! result equals Pillow's (tested against committed reference arrays).
+//! rounded once to `f32` (see `mix_rows`): Pillow's arithmetic, so that with
+//! `edge: renormalize` the result equals Pillow's (tested against committed reference
+//! arrays).
 //!
 //! See [`Bicubic`] for the kernel and [`super::axis_weights`] for the sampling
 //! convention (pixel centres, half-pixel offset) and the edge modes.
+
+use std::cell::RefCell;
 
 use super::axis_weights::AxisWeights;
 use super::bicubic::Bicubic;
 use super::error::ImagingError;
 use super::image::{Image, check_size};
+use super::mix_rows::{Layout, mix_rows, transpose};
+
+/// Floats of scratch space a thread keeps between calls (16 MiB): enough for any
+/// slice, and an occasional huge image does not pin its buffers for ever.
+const SCRATCH_KEPT: usize = 4 << 20;
+
+thread_local! {
+    /// The transposed input and the horizontal pass's output, kept between calls:
+    /// allocated afresh for every slice, buffers of a few hundred KiB went back to
+    /// the operating system each time, and page faults took a third of the time.
+    static SCRATCH: RefCell<[Vec<f32>; 2]> = const { RefCell::new([Vec::new(), Vec::new()]) };
+}
 
 /// Precomputed weights for one input size and one output size; reuse it for every
 /// image of that size.
@@ -63,55 +78,40 @@ impl Resampler {
             Some(v) => v.span(),
             None => (0, self.src_height),
         };
-        let intermediate: Vec<f32> = match &self.horizontal {
-            Some(h) => {
-                let mut out = Vec::with_capacity((end_row - first_row) * self.dst_width);
-                for y in first_row..end_row {
-                    let row = image.row(y);
-                    out.extend((0..h.n_out()).map(|o| {
-                        let (start, weights) = h.of(o);
-                        let taps = &row[start..start + weights.len()];
-                        taps.iter()
-                            .zip(weights)
-                            .fold(0.0f64, |sum, (&p, &w)| sum + f64::from(p) * w)
-                            as f32
-                    }));
+        let rows = &image.pixels()[first_row * self.src_width..end_row * self.src_width];
+        let n_rows = end_row - first_row;
+        let pixels = SCRATCH.with_borrow_mut(|[columns, intermediate]| {
+            // The horizontal pass mixes columns; on the transposed rows it mixes rows,
+            // the loop that vectorizes. The arithmetic per value is unchanged.
+            let horizontal_output = match &self.horizontal {
+                Some(h) => {
+                    transpose(rows, self.src_width, n_rows, columns);
+                    mix_rows(h, columns, n_rows, 0, Layout::Columns, intermediate);
+                    &intermediate[..]
                 }
-                out
+                None => rows,
+            };
+            let mut pixels = Vec::new();
+            match &self.vertical {
+                Some(v) => mix_rows(
+                    v,
+                    horizontal_output,
+                    self.dst_width,
+                    first_row,
+                    Layout::Rows,
+                    &mut pixels,
+                ),
+                None => pixels.extend_from_slice(horizontal_output),
             }
-            None => image.pixels()[first_row * self.src_width..end_row * self.src_width].to_vec(),
-        };
-        let pixels = match &self.vertical {
-            Some(v) => vertical_pass(v, &intermediate, self.dst_width, first_row),
-            None => intermediate,
-        };
+            for buffer in [columns, intermediate] {
+                if buffer.capacity() > SCRATCH_KEPT {
+                    *buffer = Vec::new();
+                }
+            }
+            pixels
+        });
         Image::new(self.dst_width, self.dst_height, pixels)
     }
-}
-
-/// Each output row as the weighted sum of the intermediate rows it reads;
-/// `intermediate` starts at source row `first_row`.
-fn vertical_pass(
-    v: &AxisWeights,
-    intermediate: &[f32],
-    width: usize,
-    first_row: usize,
-) -> Vec<f32> {
-    let mut out = Vec::with_capacity(v.n_out() * width);
-    let mut sums = vec![0.0f64; width];
-    for o in 0..v.n_out() {
-        let (start, weights) = v.of(o);
-        sums.fill(0.0);
-        for (t, &w) in weights.iter().enumerate() {
-            let y = start + t - first_row;
-            let row = &intermediate[y * width..(y + 1) * width];
-            for (s, &p) in sums.iter_mut().zip(row) {
-                *s += f64::from(p) * w;
-            }
-        }
-        out.extend(sums.iter().map(|&s| s as f32));
-    }
-    out
 }
 
 /// Resizes `image` to `width x height`; builds a [`Resampler`] for this one call.

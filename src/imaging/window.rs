@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::crop::{CropBox, check_region};
 use super::error::ImagingError;
 use super::image::Image;
 
@@ -59,20 +60,42 @@ impl Window {
 
     /// The windowed image, as `f32`.
     pub fn apply<T: Copy + Into<f64>>(&self, image: &Image<T>) -> Result<Image<f32>, ImagingError> {
+        let whole = CropBox {
+            x: 0,
+            y: 0,
+            width: image.width(),
+            height: image.height(),
+        };
+        self.apply_cropped(image, &whole)
+    }
+
+    /// The windowed pixels of `region` of `image`, in one pass: cropping and
+    /// windowing a slice without an intermediate copy.
+    pub fn apply_cropped<T: Copy + Into<f64>>(
+        &self,
+        image: &Image<T>,
+        region: &CropBox,
+    ) -> Result<Image<f32>, ImagingError> {
         self.validate()?;
+        check_region(image, region)?;
         let scale = (self.out_hi - self.out_lo) / (self.hi - self.lo);
-        let mut pixels = Vec::with_capacity(image.pixels().len());
-        for (i, &value) in image.pixels().iter().enumerate() {
-            let v: f64 = value.into();
-            if v.is_nan() {
-                return Err(ImagingError::NanPixel {
-                    x: i % image.width(),
-                    y: i / image.width(),
-                });
-            }
-            pixels.push((self.out_lo + (v.clamp(self.lo, self.hi) - self.lo) * scale) as f32);
+        let mut pixels = Vec::with_capacity(region.width * region.height);
+        for y in region.y..region.y + region.height {
+            let row = &image.row(y)[region.x..region.x + region.width];
+            pixels.extend(row.iter().map(|&value| {
+                let v: f64 = value.into();
+                (self.out_lo + (v.clamp(self.lo, self.hi) - self.lo) * scale) as f32
+            }));
         }
-        Image::new(image.width(), image.height(), pixels)
+        // NaN passes through the clamp and the scaling, so it can be found afterwards,
+        // outside the loop that vectorizes.
+        if let Some(i) = pixels.iter().position(|p| p.is_nan()) {
+            return Err(ImagingError::NanPixel {
+                x: region.x + i % region.width,
+                y: region.y + i / region.width,
+            });
+        }
+        Image::new(region.width, region.height, pixels)
     }
 }
 
@@ -93,6 +116,16 @@ mod tests {
         };
         let windowed = custom.apply(&Image::new(3, 1, vec![50.0f32, 150.0, 250.0]).unwrap());
         assert_eq!(windowed.unwrap().pixels(), &[0.0, 127.5, 255.0]);
+        let region = CropBox {
+            x: 3,
+            y: 0,
+            width: 2,
+            height: 1,
+        };
+        let cropped = Window::default().apply_cropped(&image, &region).unwrap();
+        assert_eq!(cropped.pixels(), &[0.0, 1.0]);
+        let outside = CropBox { x: 5, ..region };
+        assert!(Window::default().apply_cropped(&image, &outside).is_err());
     }
 
     #[test]
