@@ -108,7 +108,7 @@ impl TrainedHead {
                 Some(s) => s.apply(row, &mut x),
                 None => x.iter_mut().zip(row.iter()).for_each(|(o, &v)| *o = v),
             }
-            score(kernel, &self.weights, &self.bias, &[&x], &mut logits);
+            score(kernel, &self.weights, &self.bias, &[&x], &[], &mut logits);
             if !logits.iter().all(|l| l.is_finite()) {
                 return Err(LearnError::NonFiniteLogit { sample });
             }
@@ -155,15 +155,17 @@ impl TrainedHead {
 }
 
 /// `logits[s] = weights . xs[s] + bias` (row `s` of `logits`, one value per class):
-/// the one scoring rule of training and prediction.
+/// the one scoring rule of training and prediction. `next` are the vectors the
+/// following call will score, prefetched meanwhile.
 pub(crate) fn score(
     kernel: Kernel,
     weights: &[f32],
     bias: &[f32],
     xs: &[&[f32]],
+    next: &[&[f32]],
     logits: &mut [f32],
 ) {
-    kernel.logits(weights, xs, logits);
+    kernel.logits(weights, xs, next, logits);
     for row in logits.chunks_mut(bias.len()) {
         for (l, &b) in row.iter_mut().zip(bias) {
             *l += b;

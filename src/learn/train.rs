@@ -16,7 +16,7 @@ use super::batches::BatchStream;
 use super::curve::CurvePoint;
 use super::error::LearnError;
 use super::head::{TrainedHead, score};
-use super::kernel::{Kernel, SWEEP};
+use super::kernel::{BLOCK, Kernel, SWEEP};
 use super::rng::Rng;
 use super::samples::Samples;
 use super::softmax::{argmax, softmax};
@@ -84,12 +84,19 @@ pub(crate) fn train_with(
         grads.fill(0.0);
         grad_bias.fill(0.0);
         let mut batch_loss = 0.0;
-        for block in batch.chunks(SWEEP) {
+        let groups: Vec<&[usize]> = batch.chunks(SWEEP).collect();
+        for (g, block) in groups.iter().enumerate() {
             let (xs, ys) = train_set.block(block);
             let (xs, ys) = (&xs[..block.len()], &ys[..block.len()]);
+            // The first vectors of the next group, to prefetch while this one is scored.
+            let next_positions = groups
+                .get(g + 1)
+                .map_or(&[][..], |n| &n[..n.len().min(BLOCK)]);
+            let (next, _) = train_set.block(next_positions);
+            let next = &next[..next_positions.len()];
             let logits = &mut logits[..block.len() * n_classes];
             let residuals = &mut residuals[..block.len() * n_classes];
-            score(kernel, &weights, &bias, xs, logits);
+            score(kernel, &weights, &bias, xs, next, logits);
             if !logits.iter().all(|l| l.is_finite()) {
                 return Err(LearnError::Diverged { step });
             }
@@ -245,7 +252,7 @@ impl Matrix {
         let (mut correct, mut loss) = (0usize, 0.0f64);
         for position in 0..self.rows {
             let (x, y) = self.sample(position);
-            score(kernel, weights, bias, &[x], &mut logits);
+            score(kernel, weights, bias, &[x], &[], &mut logits);
             if !logits.iter().all(|l| l.is_finite()) {
                 return Err(NonFinite);
             }

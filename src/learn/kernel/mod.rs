@@ -59,10 +59,20 @@ impl Kernel {
 
     /// `logits[s * K + k] = weights[k] . xs[s]`, where `weights` holds `K` rows of
     /// `d` values, row-major, and every `xs[s]` is `d` long.
-    pub(crate) fn logits(self, weights: &[f32], xs: &[&[f32]], logits: &mut [f32]) {
+    ///
+    /// While one block of samples is scored, the next block's vectors are prefetched
+    /// (after the last block, those in `next`): samples are drawn in random order,
+    /// which the hardware prefetcher cannot follow. Prefetching changes no result.
+    pub(crate) fn logits(
+        self,
+        weights: &[f32],
+        xs: &[&[f32]],
+        next: &[&[f32]],
+        logits: &mut [f32],
+    ) {
         let d = xs.first().map_or(0, |x| x.len());
         assert!(
-            xs.iter().all(|x| x.len() == d),
+            xs.iter().chain(next).all(|x| x.len() == d),
             "feature vectors of one length"
         );
         let n_classes = logits.len() / xs.len().max(1);
@@ -72,12 +82,17 @@ impl Kernel {
             n_classes * d,
             "weights must be classes x features"
         );
-        for (block, out) in xs.chunks(BLOCK).zip(logits.chunks_mut(BLOCK * n_classes)) {
+        let blocks = xs.chunks(BLOCK).zip(logits.chunks_mut(BLOCK * n_classes));
+        for (b, (block, out)) in blocks.enumerate() {
+            let ahead = match xs.get((b + 1) * BLOCK..) {
+                Some(rest) if !rest.is_empty() => &rest[..rest.len().min(BLOCK)],
+                _ => &next[..next.len().min(BLOCK)],
+            };
             match <&[&[f32]; BLOCK]>::try_from(block) {
-                Ok(full) => self.block_logits::<BLOCK>(weights, full, out, n_classes),
+                Ok(full) => self.block_logits::<BLOCK>(weights, full, ahead, out, n_classes),
                 Err(_) => {
                     for (x, out) in block.iter().zip(out.chunks_mut(n_classes)) {
-                        self.block_logits::<1>(weights, &[x], out, n_classes);
+                        self.block_logits::<1>(weights, &[x], ahead, out, n_classes);
                     }
                 }
             }
@@ -115,31 +130,49 @@ impl Kernel {
         self,
         weights: &[f32],
         xs: &[&[f32]; S],
+        ahead: &[&[f32]],
         out: &mut [f32],
         n_classes: usize,
     ) {
         let d = xs[0].len();
         for (g, rows) in weights.chunks(GROUP * d.max(1)).enumerate() {
             let first = g * GROUP;
+            // One pass over the columns is enough to bring the next vectors in.
+            let ahead = if g == 0 { ahead } else { &[][..] };
             let mut put = |values: &[&[f32]]| {
                 for (s, v) in values.iter().enumerate() {
                     out[s * n_classes + first..][..v.len()].copy_from_slice(v);
                 }
             };
             match n_classes - first {
-                1 => put(&self.dots::<1, S>(rows, xs).each_ref().map(|v| &v[..])),
-                2 => put(&self.dots::<2, S>(rows, xs).each_ref().map(|v| &v[..])),
-                _ => put(&self.dots::<3, S>(rows, xs).each_ref().map(|v| &v[..])),
+                1 => put(&self
+                    .dots::<1, S>(rows, xs, ahead)
+                    .each_ref()
+                    .map(|v| &v[..])),
+                2 => put(&self
+                    .dots::<2, S>(rows, xs, ahead)
+                    .each_ref()
+                    .map(|v| &v[..])),
+                _ => put(&self
+                    .dots::<3, S>(rows, xs, ahead)
+                    .each_ref()
+                    .map(|v| &v[..])),
             }
         }
     }
 
-    fn dots<const N: usize, const S: usize>(self, rows: &[f32], xs: &[&[f32]; S]) -> [[f32; N]; S] {
+    fn dots<const N: usize, const S: usize>(
+        self,
+        rows: &[f32],
+        xs: &[&[f32]; S],
+        ahead: &[&[f32]],
+    ) -> [[f32; N]; S] {
         match self {
+            // Nothing to prefetch with in portable code; the hint changes no result.
             Kernel::Portable => xs.map(|x| portable::dots::<N>(rows, x)),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Avx2Fma` is only built by `detect` after checking both features.
-            Kernel::Avx2Fma => unsafe { x86::dots::<N, S>(rows, xs) },
+            Kernel::Avx2Fma => unsafe { x86::dots::<N, S>(rows, xs, ahead) },
         }
     }
 

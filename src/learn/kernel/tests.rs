@@ -25,7 +25,7 @@ fn logits_match_an_f64_reference_for_every_shape() {
                 let data = random(&mut rng, samples * d, 1.0);
                 let xs: Vec<&[f32]> = data.chunks(d).collect();
                 let mut logits = vec![0.0; samples * classes];
-                Kernel::detect().logits(&weights, &xs, &mut logits);
+                Kernel::detect().logits(&weights, &xs, &xs[..1], &mut logits);
                 for (s, x) in xs.iter().enumerate() {
                     for k in 0..classes {
                         let exact: f64 = weights[k * d..(k + 1) * d]
@@ -84,10 +84,10 @@ fn a_logit_does_not_depend_on_the_block_it_is_computed_in() {
     let data = random(&mut rng, 4 * d, 1e-2);
     let xs: Vec<&[f32]> = data.chunks(d).collect();
     let mut together = vec![0.0; 4 * classes];
-    Kernel::detect().logits(&weights, &xs, &mut together);
+    Kernel::detect().logits(&weights, &xs, &[], &mut together);
     for (s, x) in xs.iter().enumerate() {
         let mut alone = vec![0.0; classes];
-        Kernel::detect().logits(&weights, &[x], &mut alone);
+        Kernel::detect().logits(&weights, &[x], &[], &mut alone);
         assert_eq!(
             bits(&alone),
             bits(&together[s * classes..(s + 1) * classes])
@@ -112,8 +112,8 @@ fn the_vector_and_portable_kernels_give_identical_bits() {
                 let xs: Vec<&[f32]> = data.chunks(d).collect();
                 let mut fast = vec![0.0; samples * classes];
                 let mut slow = fast.clone();
-                detected.logits(&weights, &xs, &mut fast);
-                Kernel::Portable.logits(&weights, &xs, &mut slow);
+                detected.logits(&weights, &xs, &xs, &mut fast);
+                Kernel::Portable.logits(&weights, &xs, &[], &mut slow);
                 assert_eq!(
                     bits(&fast),
                     bits(&slow),
@@ -137,6 +137,6 @@ fn huge_features_give_finite_logits() {
     let x = vec![1e10f32; d];
     let weights = vec![1e3f32; 3 * d];
     let mut logits = [0.0; 3];
-    Kernel::detect().logits(&weights, &[&x], &mut logits);
+    Kernel::detect().logits(&weights, &[&x], &[], &mut logits);
     assert!(logits.iter().all(|l| l.is_finite() && *l > 2e16));
 }

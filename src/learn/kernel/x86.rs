@@ -3,22 +3,27 @@
 //! which is why the functions are `unsafe`.
 
 use std::arch::x86_64::{
-    __m256, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_setzero_ps, _mm256_storeu_ps,
+    __m256, _MM_HINT_T0, _mm_prefetch, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps,
+    _mm256_setzero_ps, _mm256_storeu_ps,
 };
 
 use super::portable::{LANES, reduce8, tail_dot};
 
+/// Also prefetches the vectors `ahead` (the next block's), one 64-byte line per 16
+/// columns, so that they arrive while this block is computed.
+///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
 pub(super) unsafe fn dots<const N: usize, const S: usize>(
     rows: &[f32],
     xs: &[&[f32]; S],
+    ahead: &[&[f32]],
 ) -> [[f32; N]; S] {
     let d = xs[0].len();
     // The pointer arithmetic below relies on these lengths.
     assert_eq!(rows.len(), N * d);
-    assert!(xs.iter().all(|x| x.len() == d));
+    assert!(xs.iter().chain(ahead).all(|x| x.len() == d));
     let body = d - d % LANES;
     let mut acc: [[__m256; N]; S] = [[_mm256_setzero_ps(); N]; S];
     let wp = rows.as_ptr();
@@ -28,6 +33,12 @@ pub(super) unsafe fn dots<const N: usize, const S: usize>(
         // SAFETY: j + 8 <= body <= d, so xs[s][j..j + 8] and rows[k * d + j..][..8]
         // are in bounds for every s < S and k < N.
         unsafe {
+            if j % 16 == 0 {
+                for next in ahead {
+                    // A prefetch never faults; j < d keeps the address inside `next`.
+                    _mm_prefetch::<_MM_HINT_T0>(next.as_ptr().add(j).cast());
+                }
+            }
             let x: [__m256; S] = xp.map(|p| _mm256_loadu_ps(p.add(j)));
             // One weight vector at a time, used by every sample: with 3 classes and 4
             // samples, 12 accumulators, 4 inputs and a weight need 17 of the 16 vector
