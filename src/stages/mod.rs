@@ -11,6 +11,7 @@ mod kind;
 
 pub mod command;
 pub mod lesion_filter;
+pub mod resize;
 pub mod sample_filter;
 pub mod slice_extract;
 
@@ -131,6 +132,7 @@ pub static KINDS: &[KindInfo] = &[
     KindInfo::of::<sample_filter::SampleFilter>(),
     KindInfo::of::<slice_extract::SliceExtract>(),
     KindInfo::of::<lesion_filter::LesionFilter>(),
+    KindInfo::of::<resize::Resize>(),
 ];
 
 /// The kind named `name`.
