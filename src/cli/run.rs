@@ -4,7 +4,7 @@ use super::args::RunArgs;
 use super::config::{ensure_jobs, load};
 use crate::cache::Status;
 use crate::error::Error;
-use crate::exec::{self, RunOptions, RunReport, RunRequest, counts_table, table};
+use crate::exec::{self, RunOptions, RunReport, RunRequest, counts_table, metrics_lines, table};
 use crate::lockfile::{LockFile, lock_path};
 use crate::plan::select;
 
@@ -47,6 +47,7 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<(), Error> {
             table(&report.record.instances, report.record.duration_ms)
         );
         print!("{}", counts_table(&report.record.instances));
+        print!("{}", metrics_lines(&report.record.instances));
     }
     print_warnings(&report);
     let lock_updated = if report.complete() && args.only.is_empty() && loaded.overrides.is_empty() {

@@ -185,6 +185,10 @@ impl Host for LocalHost<'_, '_> {
     fn instance_label(&self) -> &str {
         &self.instance.label
     }
+
+    fn pipeline_name(&self) -> &str {
+        &self.run.plan.pipeline.name
+    }
 }
 
 impl LocalHost<'_, '_> {

@@ -182,7 +182,17 @@ pub fn execute(
     let workspace = &run.plan.pipeline.workspace;
     let files = match hash_inputs(workspace, &instance.kind.files(), &run.stat) {
         Ok(files) => files,
-        Err(e) => return fail(outcome, StageError::file(e.path, e.message)),
+        Err(e) => {
+            let hint = instance
+                .kind
+                .missing_file_hint(&e.path)
+                .map(|h| format!("; {h}"))
+                .unwrap_or_default();
+            return fail(
+                outcome,
+                StageError::file(e.path, format!("{}{hint}", e.message)),
+            );
+        }
     };
     let key = stage_key(instance, &upstream, &files);
     let key_digest = key.digest();

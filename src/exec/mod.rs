@@ -18,7 +18,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 pub use instance::{Outcome, summary_of};
 pub use run_context::{RunContext, RunOptions};
 pub use status::{Predicted, Prediction, predict};
-pub use summary::{counts_table, seconds, table};
+pub use summary::{counts_table, metrics_lines, seconds, table};
 
 use crate::cache::{
     CacheError, InstanceRecord, LastKey, RUN_FORMAT, RunLog, RunRecord, Status, Store,

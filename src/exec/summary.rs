@@ -190,3 +190,37 @@ pub fn counts_table(instances: &[(String, InstanceRecord)]) -> String {
     }
     out
 }
+
+/// Headline metrics each stage recorded in `meta.metrics`, one line per instance.
+pub fn metrics_lines(instances: &[(String, InstanceRecord)]) -> String {
+    let mut out = String::new();
+    for (id, record) in instances {
+        let Some(Value::Map(metrics)) = record.summary.get("metrics") else {
+            continue;
+        };
+        let mut parts = Vec::new();
+        flatten_metrics("", metrics, &mut parts);
+        if !parts.is_empty() {
+            let _ = writeln!(out, "metrics {id}: {}", parts.join(", "));
+        }
+    }
+    out
+}
+
+fn flatten_metrics(prefix: &str, metrics: &BTreeMap<String, Value>, out: &mut Vec<String>) {
+    for (name, value) in metrics {
+        let name = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match value {
+            Value::Map(inner) => flatten_metrics(&name, inner, out),
+            Value::Float(x) => out.push(format!("{name} {x:.4}")),
+            other => out.push(format!(
+                "{name} {}",
+                serde_json::to_string(other).unwrap_or_default()
+            )),
+        }
+    }
+}

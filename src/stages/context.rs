@@ -106,6 +106,7 @@ pub trait Host: Sync {
     fn threads(&self) -> usize;
     fn cancelled(&self) -> bool;
     fn instance_label(&self) -> &str;
+    fn pipeline_name(&self) -> &str;
 }
 
 /// A running stage's view of the world.
@@ -235,6 +236,11 @@ impl<'a> StageContext<'a> {
         } else {
             Ok(())
         }
+    }
+
+    /// The name of the pipeline being run.
+    pub fn pipeline_name(&self) -> &str {
+        self.host.pipeline_name()
     }
 
     /// `seed=3` for a swept instance, empty otherwise.

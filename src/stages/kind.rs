@@ -107,6 +107,11 @@ pub trait Stage: Send + Sync + Sized + 'static {
         Vec::new()
     }
 
+    /// A line telling how to make a declared file that does not exist (a model to export).
+    fn missing_file_hint(&self, _path: &str) -> Option<String> {
+        None
+    }
+
     /// Environment variables whose values change the output (part of the key).
     fn env(&self) -> Vec<String> {
         Vec::new()

@@ -10,10 +10,15 @@ mod error;
 mod kind;
 
 pub mod command;
+pub mod evaluate;
+mod feature_matrix;
 pub mod lesion_filter;
+pub mod onnx_features;
+pub mod report;
 pub mod resize;
 pub mod sample_filter;
 pub mod slice_extract;
+pub mod train_head;
 
 use std::sync::Arc;
 
@@ -33,6 +38,7 @@ pub trait DynStage: Send + Sync {
     /// The parameters that decide the output (execution-only ones removed): the key's part.
     fn fingerprint(&self) -> &serde_json::Value;
     fn files(&self) -> Vec<FileInput>;
+    fn missing_file_hint(&self, path: &str) -> Option<String>;
     fn env(&self) -> Vec<String>;
     fn publish_by_default(&self) -> bool;
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError>;
@@ -62,6 +68,9 @@ impl<S: Stage> DynStage for Instance<S> {
     }
     fn files(&self) -> Vec<FileInput> {
         self.stage.files()
+    }
+    fn missing_file_hint(&self, path: &str) -> Option<String> {
+        self.stage.missing_file_hint(path)
     }
     fn env(&self) -> Vec<String> {
         self.stage.env()
@@ -133,6 +142,10 @@ pub static KINDS: &[KindInfo] = &[
     KindInfo::of::<slice_extract::SliceExtract>(),
     KindInfo::of::<lesion_filter::LesionFilter>(),
     KindInfo::of::<resize::Resize>(),
+    KindInfo::of::<onnx_features::OnnxFeatures>(),
+    KindInfo::of::<train_head::TrainHead>(),
+    KindInfo::of::<evaluate::Evaluate>(),
+    KindInfo::of::<report::Report>(),
 ];
 
 /// The kind named `name`.

@@ -18,7 +18,9 @@ use super::dropped::dropped_value;
 use super::error::StageError;
 use super::kind::{ParamError, Port, Stage};
 use crate::dataset::{DType, Dataset, Record, Tensor, Value};
-use crate::imaging::{Bicubic, BoundingBox, DEFAULT_MARGIN, Image, LesionCrop, MAX_CHANNELS, MAX_SIDE, Window};
+use crate::imaging::{
+    Bicubic, BoundingBox, DEFAULT_MARGIN, Image, LesionCrop, MAX_CHANNELS, MAX_SIDE, Window,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,32 +62,59 @@ pub struct Resize {
 impl Stage for Resize {
     const KIND: &'static str = "resize";
     const VERSION: u32 = 1;
-    const ABOUT: &'static str = "square lesion crop with margin, intensity window, bicubic resize to W x H";
+    const ABOUT: &'static str =
+        "square lesion crop with margin, intensity window, bicubic resize to W x H";
     const PORTS: &'static [Port] = &[Port::one("slices")];
     type Params = Params;
 
     fn new(params: Params) -> Result<Self, ParamError> {
         if !(0.0..=10.0).contains(&params.margin) {
-            return Err(ParamError::new("margin", format!("{} is not between 0 and 10", params.margin)));
+            return Err(ParamError::new(
+                "margin",
+                format!("{} is not between 0 and 10", params.margin),
+            ));
         }
         for (i, side) in params.size.iter().enumerate() {
             if *side == 0 || *side > MAX_SIDE {
-                return Err(ParamError::new(&format!("size.{i}"), format!("{side} is not between 1 and {MAX_SIDE}")));
+                return Err(ParamError::new(
+                    &format!("size.{i}"),
+                    format!("{side} is not between 1 and {MAX_SIDE}"),
+                ));
             }
         }
         if !(1..=MAX_CHANNELS).contains(&params.channels) {
-            return Err(ParamError::new("channels", format!("{} is not between 1 and {MAX_CHANNELS}", params.channels)));
+            return Err(ParamError::new(
+                "channels",
+                format!("{} is not between 1 and {MAX_CHANNELS}", params.channels),
+            ));
         }
-        params.window.validate().map_err(|e| ParamError::new("window", e.to_string()))?;
-        let crop = LesionCrop { margin: params.margin, window: params.window, width: params.size[0], height: params.size[1], bicubic: params.bicubic };
+        params
+            .window
+            .validate()
+            .map_err(|e| ParamError::new("window", e.to_string()))?;
+        let crop = LesionCrop {
+            margin: params.margin,
+            window: params.window,
+            width: params.size[0],
+            height: params.size[1],
+            bicubic: params.bicubic,
+        };
         Ok(Self { crop, params })
     }
 
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError> {
         let slices = ctx.input("slices")?;
-        let compute = |batch: &[&Record], ctx: &StageContext<'_>| -> Result<Vec<Vec<Emit>>, StageError> {
-            batch.iter().map(|slice| self.resize_slice(ctx, slice).map(|e| vec![e]).map_err(|e| e.for_item(&slice.id))).collect()
-        };
+        let compute =
+            |batch: &[&Record], ctx: &StageContext<'_>| -> Result<Vec<Vec<Emit>>, StageError> {
+                batch
+                    .iter()
+                    .map(|slice| {
+                        self.resize_slice(ctx, slice)
+                            .map(|e| vec![e])
+                            .map_err(|e| e.for_item(&slice.id))
+                    })
+                    .collect()
+            };
         let output = ctx.map(MapRequest {
             records: slices.records(),
             key_fields: &["pixels", "bbox"],
@@ -96,8 +125,14 @@ impl Stage for Resize {
             compute: &compute,
         })?;
         let counts = BTreeMap::from([
-            ("patients".to_string(), count_value(&patients_by_class(&output.records))),
-            ("slices".to_string(), count_value(&records_by_class(&output.records))),
+            (
+                "patients".to_string(),
+                count_value(&patients_by_class(&output.records)),
+            ),
+            (
+                "slices".to_string(),
+                count_value(&records_by_class(&output.records)),
+            ),
         ]);
         let mut meta = BTreeMap::from([("counts".to_string(), Value::Map(counts))]);
         if !output.dropped.is_empty() {
@@ -110,20 +145,49 @@ impl Stage for Resize {
 impl Resize {
     fn resize_slice(&self, ctx: &StageContext<'_>, slice: &Record) -> Result<Emit, StageError> {
         let pixels = ctx.read_tensor(slice.blob("pixels")?)?;
-        let [x0, y0, x1, y1] = <[i64; 4]>::try_from(slice.ints("bbox")?)
-            .map_err(|v| StageError::invalid(format!("`bbox` has {} numbers, expected 4", v.len())))?;
-        let bbox = |v: i64| usize::try_from(v).map_err(|_| StageError::invalid(format!("`bbox` holds {v}")));
-        let lesion = BoundingBox { x_min: bbox(x0)?, y_min: bbox(y0)?, x_max: bbox(x1)?, y_max: bbox(y1)? };
-        let [height, width] = <[usize; 2]>::try_from(pixels.shape.clone())
-            .map_err(|s| StageError::invalid(format!("slice pixels have shape {s:?}, expected [height, width]")))?;
+        let [x0, y0, x1, y1] = <[i64; 4]>::try_from(slice.ints("bbox")?).map_err(|v| {
+            StageError::invalid(format!("`bbox` has {} numbers, expected 4", v.len()))
+        })?;
+        let bbox = |v: i64| {
+            usize::try_from(v).map_err(|_| StageError::invalid(format!("`bbox` holds {v}")))
+        };
+        let lesion = BoundingBox {
+            x_min: bbox(x0)?,
+            y_min: bbox(y0)?,
+            x_max: bbox(x1)?,
+            y_max: bbox(y1)?,
+        };
+        let [height, width] = <[usize; 2]>::try_from(pixels.shape.clone()).map_err(|s| {
+            StageError::invalid(format!(
+                "slice pixels have shape {s:?}, expected [height, width]"
+            ))
+        })?;
         let imaging = |e: crate::imaging::ImagingError| StageError::invalid(e.to_string());
         let out = match pixels.dtype {
-            DType::U8 => self.crop.apply(&Image::new(width, height, pixels.to_u8()?).map_err(imaging)?, lesion),
-            DType::I16 => self.crop.apply(&Image::new(width, height, pixels.to_i16()?).map_err(imaging)?, lesion),
-            DType::U16 => self.crop.apply(&Image::new(width, height, pixels.to_u16()?).map_err(imaging)?, lesion),
-            DType::I32 => self.crop.apply(&Image::new(width, height, pixels.to_i32()?).map_err(imaging)?, lesion),
-            DType::F32 => self.crop.apply(&Image::new(width, height, pixels.to_f32_exact()?).map_err(imaging)?, lesion),
-            DType::F64 => self.crop.apply(&Image::new(width, height, pixels.to_f64_exact()?).map_err(imaging)?, lesion),
+            DType::U8 => self.crop.apply(
+                &Image::new(width, height, pixels.to_u8()?).map_err(imaging)?,
+                lesion,
+            ),
+            DType::I16 => self.crop.apply(
+                &Image::new(width, height, pixels.to_i16()?).map_err(imaging)?,
+                lesion,
+            ),
+            DType::U16 => self.crop.apply(
+                &Image::new(width, height, pixels.to_u16()?).map_err(imaging)?,
+                lesion,
+            ),
+            DType::I32 => self.crop.apply(
+                &Image::new(width, height, pixels.to_i32()?).map_err(imaging)?,
+                lesion,
+            ),
+            DType::F32 => self.crop.apply(
+                &Image::new(width, height, pixels.to_f32_exact()?).map_err(imaging)?,
+                lesion,
+            ),
+            DType::F64 => self.crop.apply(
+                &Image::new(width, height, pixels.to_f64_exact()?).map_err(imaging)?,
+                lesion,
+            ),
         }
         .map_err(imaging)?;
         let tensor = Tensor::from_f32(vec![out.height(), out.width()], out.pixels());

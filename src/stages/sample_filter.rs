@@ -87,13 +87,13 @@ impl Stage for SampleFilter {
                 ));
             }
             for v in values {
-                if let Some(other) = spellings.insert(v.trim().to_lowercase(), class) {
-                    if other != class {
-                        return Err(ParamError::new(
-                            "classes",
-                            format!("`{v}` means both `{other}` and `{class}`"),
-                        ));
-                    }
+                if let Some(other) = spellings.insert(v.trim().to_lowercase(), class)
+                    && other != class
+                {
+                    return Err(ParamError::new(
+                        "classes",
+                        format!("`{v}` means both `{other}` and `{class}`"),
+                    ));
                 }
             }
         }
@@ -208,10 +208,11 @@ impl Stage for SampleFilter {
         let listed: BTreeSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let mut orphans = BTreeSet::new();
         for (rel, _) in &files {
-            if let Some(first) = rel.split('/').next().filter(|_| rel.contains('/')) {
-                if !listed.contains(first) && glob_matches(&p.scan.replace("{id}", first), rel) {
-                    orphans.insert(first.to_string());
-                }
+            if let Some(first) = rel.split('/').next().filter(|_| rel.contains('/'))
+                && !listed.contains(first)
+                && glob_matches(&p.scan.replace("{id}", first), rel)
+            {
+                orphans.insert(first.to_string());
             }
         }
         for id in orphans {

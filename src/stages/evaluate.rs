@@ -1,0 +1,132 @@
+//! `evaluate`: a trained head on its test split (METHOD.md stage 7): accuracy, per-class
+//! precision, recall and F1, the confusion matrix, and the patient-level accuracy of a
+//! majority vote over each test patient's slices.
+//!
+//! Its `run.json` blob is the report's per-run summary (the validation curve comes from the
+//! head), so a `report` gathers any number of evaluations without reading heads again.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::context::StageContext;
+use super::error::StageError;
+use super::feature_matrix::FeatureMatrix;
+use super::kind::{ParamError, Port, Stage};
+use crate::dataset::{Dataset, Record, Value};
+use crate::learn::{TrainedHead, evaluate, patient_vote};
+use crate::report_page::{ClassMetrics, LearningRate, RunSummary, SplitMode};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {}
+
+pub struct Evaluate;
+
+#[derive(Deserialize)]
+struct SplitIds {
+    by: super::train_head::By,
+    test: Vec<String>,
+}
+
+impl Stage for Evaluate {
+    const KIND: &'static str = "evaluate";
+    const VERSION: u32 = 1;
+    const ABOUT: &'static str =
+        "test accuracy, per-class precision/recall/F1, confusion matrix, patient-level vote";
+    const PORTS: &'static [Port] = &[Port::one("head"), Port::one("features")];
+    type Params = Params;
+
+    fn new(_: Params) -> Result<Self, ParamError> {
+        Ok(Self)
+    }
+
+    fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError> {
+        let head_data = ctx.input("head")?;
+        let head_record = head_data
+            .get("head")
+            .ok_or_else(|| StageError::invalid("input `head` is not a `train_head` output"))?;
+        let head: TrainedHead = ctx.read_json(head_record.blob("model")?)?;
+        let split: SplitIds = ctx.read_json(head_record.blob("split")?)?;
+        let classes: Vec<String> = head_record
+            .get("classes")?
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let matrix = FeatureMatrix::load(ctx, ctx.input("features")?, Some(&classes))?;
+        if split.test.is_empty() {
+            return Err(StageError::invalid(
+                "the head's test split is empty; raise `split.test`",
+            ));
+        }
+        let rows = matrix.rows_of(&split.test)?;
+        let test = matrix.features.select(ndarray::Axis(0), &rows);
+        let truth: Vec<usize> = rows.iter().map(|&i| matrix.labels[i]).collect();
+        let patients: Vec<&str> = rows.iter().map(|&i| matrix.patients[i].as_str()).collect();
+        let learn = |e: crate::learn::LearnError| StageError::invalid(e.to_string());
+        let proba = head.predict_proba(test.view()).map_err(learn)?;
+        let predicted: Vec<usize> = proba
+            .rows()
+            .into_iter()
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .fold(0, |best, (i, p)| if *p > row[best] { i } else { best })
+            })
+            .collect();
+        let evaluation = evaluate(classes.len(), &truth, &predicted).map_err(learn)?;
+        let vote = patient_vote(&patients, &truth, proba.view()).map_err(learn)?;
+        let config = head.config();
+        let run = RunSummary {
+            name: ctx.instance_label().to_string(),
+            split: match split.by {
+                super::train_head::By::Slice => SplitMode::Slice,
+                super::train_head::By::Patient => SplitMode::Patient,
+            },
+            learning_rate: LearningRate {
+                base: config.base_learning_rate,
+                min: config.min_learning_rate,
+            },
+            steps: config.steps as u32,
+            batch: config.batch_size as u32,
+            test_accuracy: evaluation.accuracy,
+            validation_curve: head
+                .curve()
+                .iter()
+                .filter_map(|p| Some((p.step as u32, p.validation_accuracy?)))
+                .collect(),
+            per_class: evaluation
+                .per_class
+                .iter()
+                .map(|m| ClassMetrics {
+                    class: classes[m.class].clone(),
+                    precision: m.precision,
+                    recall: m.recall,
+                    f1: m.f1,
+                    support: m.support,
+                })
+                .collect(),
+            confusion: evaluation.confusion.rows().to_vec(),
+            class_names: classes.clone(),
+            patient_vote_accuracy: Some(vote.evaluation.accuracy),
+        };
+        let accuracy = Value::float(evaluation.accuracy).unwrap_or(Value::Null);
+        let vote_accuracy = Value::float(vote.evaluation.accuracy).unwrap_or(Value::Null);
+        let record = Record::new("evaluation")
+            .with("test_accuracy", accuracy.clone())
+            .with("patient_vote_accuracy", vote_accuracy.clone())
+            .with("test_slices", truth.len())
+            .with("test_patients", vote.patients.len())
+            .with("run", ctx.put_json(&run, "run.json")?);
+        let metrics = BTreeMap::from([
+            ("test_accuracy".to_string(), accuracy),
+            ("patient_vote_accuracy".to_string(), vote_accuracy),
+        ]);
+        Ok(Dataset::new(
+            vec![record],
+            BTreeMap::from([("metrics".to_string(), Value::Map(metrics))]),
+        )?)
+    }
+}

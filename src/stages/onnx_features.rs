@@ -1,0 +1,209 @@
+//! `onnx_features`: one feature vector per image from an ONNX network (METHOD.md stage 5, the
+//! "bottleneck" features), through ONNX Runtime.
+//!
+//! Item-level cached on the image alone (with the model's content hash and the preprocessing
+//! parameters as shared key material): a slice whose image did not change never goes through
+//! the network again, whatever else changed. The model is opened and checked against the
+//! configuration (input and output names, shapes, size, channels) before any image runs.
+//! Batch size and threads only steer execution and stay out of the keys.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use super::context::{Emit, MapRequest, OnError, StageContext};
+use super::counts::{count_value, patients_by_class, records_by_class};
+use super::error::StageError;
+use super::kind::{FileInput, ParamError, Port, Stage};
+use crate::dataset::{Dataset, Record, Tensor, Value};
+use crate::onnx::{ChannelOrder, FeatureConfig, FeatureExtractor, ImageRef, Layout};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The ONNX file, relative to the workspace root.
+    pub model: String,
+    /// The model input that receives the images.
+    pub input: String,
+    /// The model output that holds the feature vector (`[N, C]` or `[N, C, 1, 1]`).
+    pub output: String,
+    #[serde(default)]
+    pub layout: Layout,
+    #[serde(default)]
+    pub channel_order: ChannelOrder,
+    /// `x = (p * scale + offset - mean[c]) / std[c]` for pixel value `p` (see
+    /// `src/onnx/feature_config.rs` for common settings).
+    #[serde(default = "default_scale")]
+    pub scale: f32,
+    #[serde(default)]
+    pub offset: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<Vec<f32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub std: Option<Vec<f32>>,
+    /// Expected feature length (checked against the model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<usize>,
+    /// Images per inference call.
+    #[serde(default = "default_batch")]
+    pub batch_size: usize,
+    /// ONNX Runtime threads (default: the run's `-j`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
+}
+
+fn default_scale() -> f32 {
+    1.0
+}
+fn default_batch() -> usize {
+    16
+}
+
+pub struct OnnxFeatures {
+    params: Params,
+}
+
+impl Stage for OnnxFeatures {
+    const KIND: &'static str = "onnx_features";
+    const VERSION: u32 = 1;
+    const ABOUT: &'static str =
+        "one feature vector per image from an ONNX network (batched, through ONNX Runtime)";
+    const PORTS: &'static [Port] = &[Port::one("images")];
+    const EXEC_ONLY: &'static [&'static str] = &["batch_size", "threads"];
+    type Params = Params;
+
+    fn new(params: Params) -> Result<Self, ParamError> {
+        if params.batch_size == 0 {
+            return Err(ParamError::new("batch_size", "must be at least 1"));
+        }
+        if params.threads == Some(0) {
+            return Err(ParamError::new("threads", "must be at least 1"));
+        }
+        Ok(Self { params })
+    }
+
+    fn files(&self) -> Vec<FileInput> {
+        vec![FileInput::Path(self.params.model.clone())]
+    }
+
+    fn missing_file_hint(&self, path: &str) -> Option<String> {
+        Some(if path.contains("inception") {
+            "export it on a machine with internet: `python3 models/export_inception_v3.py` (models/README.md)".to_string()
+        } else if path.contains("squeezenet") {
+            "build it with `make models/squeezenet1_1.onnx` (models/README.md)".to_string()
+        } else {
+            "models/README.md says how the shipped models are made".to_string()
+        })
+    }
+
+    fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError> {
+        let images = ctx.input("images")?;
+        let records = images.records();
+        let Some(first) = records.first() else {
+            return Err(StageError::invalid("the input has no images"));
+        };
+        let sample = ctx.read_tensor(first.blob("image")?)?;
+        let [height, width] = <[usize; 2]>::try_from(sample.shape.clone()).map_err(|s| {
+            StageError::invalid(format!(
+                "`{}`: image has shape {s:?}, expected [height, width]",
+                first.id
+            ))
+        })?;
+        let channels = first.int("channels").unwrap_or(1) as u32;
+        let ws = ctx.workspace();
+        let model_name = ws.key_name(&ws.resolve(&self.params.model));
+        let model = ctx.files().get(&model_name).ok_or_else(|| {
+            StageError::invalid(format!("`{}` was not hashed", self.params.model))
+        })?;
+        let config = self.config(width as u32, height as u32, channels, ctx.threads());
+        let extractor = FeatureExtractor::new(ctx.open_file(model)?, config)
+            .map_err(|e| StageError::invalid(e.to_string()))?;
+        let extractor = Mutex::new(extractor);
+        let compute = |batch: &[&Record],
+                       ctx: &StageContext<'_>|
+         -> Result<Vec<Vec<Emit>>, StageError> {
+            let pixels: Vec<Vec<f32>> = batch
+                .iter()
+                .map(|r| {
+                    let t = ctx.read_tensor(r.blob("image")?)?;
+                    if t.shape != [height, width] {
+                        return Err(StageError::invalid(format!(
+                            "`{}`: image is {:?}, the others {height}x{width}",
+                            r.id, t.shape
+                        )));
+                    }
+                    Ok(t.to_f32())
+                })
+                .collect::<Result<_, StageError>>()?;
+            let refs: Vec<ImageRef<'_>> = pixels
+                .iter()
+                .map(|p| {
+                    ImageRef::grey(width, height, p).map_err(|e| StageError::invalid(e.to_string()))
+                })
+                .collect::<Result<_, _>>()?;
+            let features = extractor
+                .lock()
+                .expect("extractor")
+                .extract(&refs)
+                .map_err(|e| StageError::invalid(e.to_string()))?;
+            features
+                .into_iter()
+                .map(|f| {
+                    if let Some(bad) = f.iter().find(|x| !x.is_finite()) {
+                        return Err(StageError::invalid(format!(
+                            "the network produced a non-finite feature ({bad})"
+                        )));
+                    }
+                    let blob = ctx.put_tensor(&Tensor::from_f32(vec![f.len()], &f))?;
+                    Ok(vec![Emit::same(BTreeMap::from([(
+                        "features".to_string(),
+                        Value::Blob(blob),
+                    )]))])
+                })
+                .collect()
+        };
+        let output = ctx.map(MapRequest {
+            records,
+            key_fields: &["image", "channels?"],
+            shared_key: serde_json::json!({ "model": model.digest }),
+            batch: self.params.batch_size,
+            parallel: false,
+            on_error: OnError::Stop,
+            compute: &compute,
+        })?;
+        let counts = BTreeMap::from([
+            (
+                "patients".to_string(),
+                count_value(&patients_by_class(&output.records)),
+            ),
+            (
+                "slices".to_string(),
+                count_value(&records_by_class(&output.records)),
+            ),
+        ]);
+        Ok(Dataset::new(
+            output.records,
+            BTreeMap::from([("counts".to_string(), Value::Map(counts))]),
+        )?)
+    }
+}
+
+impl OnnxFeatures {
+    fn config(&self, width: u32, height: u32, channels: u32, jobs: usize) -> FeatureConfig {
+        let p = &self.params;
+        FeatureConfig {
+            layout: p.layout,
+            channels,
+            channel_order: p.channel_order,
+            scale: p.scale,
+            offset: p.offset,
+            mean: p.mean.clone(),
+            std: p.std.clone(),
+            batch_size: p.batch_size,
+            threads: p.threads.unwrap_or(jobs),
+            features: p.features,
+            ..FeatureConfig::new(p.input.clone(), p.output.clone(), width, height)
+        }
+    }
+}
