@@ -30,16 +30,17 @@ mod portable;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-/// Samples per pass of the vector logit kernel.
-pub(crate) const BLOCK: usize = 4;
+/// Samples per pass of the vector logit kernel. With 3 classes that is 9 accumulators,
+/// 3 inputs and a weight: 13 of the 16 vector registers. Four samples needed 17, and
+/// the spilled accumulator went through the stack in every step (3-10% slower).
+pub(crate) const BLOCK: usize = 3;
 
-/// Samples per gradient sweep: the sweep holds a slice of the gradient in registers
-/// while it runs through these samples' vectors, which (32 x 8 KiB at the study's
-/// size) still sit in L2 from the logit pass that just read them.
-pub(crate) const SWEEP: usize = 32;
+/// Samples per gradient sweep, a multiple of [`BLOCK`]: the sweep holds a slice of the
+/// gradient in registers while it runs through these samples' vectors, which (33 x 8
+/// KiB at the study's size) still sit in L2 from the logit pass that just read them.
+pub(crate) const SWEEP: usize = 33;
 
-/// Classes per pass: with [`BLOCK`] samples, 3 classes use 12 of the 16 vector
-/// registers as accumulators.
+/// Classes per pass (see [`BLOCK`] for the register count).
 const GROUP: usize = 3;
 
 /// Which implementation runs the loops.

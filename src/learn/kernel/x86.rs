@@ -40,9 +40,7 @@ pub(super) unsafe fn dots<const N: usize, const S: usize>(
                 }
             }
             let x: [__m256; S] = xp.map(|p| _mm256_loadu_ps(p.add(j)));
-            // One weight vector at a time, used by every sample: with 3 classes and 4
-            // samples, 12 accumulators, 4 inputs and a weight need 17 of the 16 vector
-            // registers, so one value lives on the stack (an L1 hit per step).
+            // One weight vector at a time, used by every sample of the block.
             #[allow(clippy::needless_range_loop)]
             for k in 0..N {
                 let w = _mm256_loadu_ps(wp.add(k * d + j));
