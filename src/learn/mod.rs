@@ -18,7 +18,7 @@ mod head;
 mod kernel;
 mod metrics;
 mod patient_vote;
-pub mod rng;
+mod rng;
 mod samples;
 mod softmax;
 mod split;

@@ -247,17 +247,21 @@ impl Matrix {
         if self.rows == 0 {
             return Ok(None);
         }
-        let mut logits = vec![0.0f32; n_classes];
+        let mut logits = vec![0.0f32; SWEEP * n_classes];
         let mut probabilities = vec![0.0f64; n_classes];
         let (mut correct, mut loss) = (0usize, 0.0f64);
-        for position in 0..self.rows {
-            let (x, y) = self.sample(position);
-            score(kernel, weights, bias, &[x], &[], &mut logits);
+        let positions: Vec<usize> = (0..self.rows).collect();
+        for group in positions.chunks(SWEEP) {
+            let (xs, ys) = self.block(group);
+            let logits = &mut logits[..group.len() * n_classes];
+            score(kernel, weights, bias, &xs[..group.len()], &[], logits);
             if !logits.iter().all(|l| l.is_finite()) {
                 return Err(NonFinite);
             }
-            loss += softmax(&logits, &mut probabilities) - f64::from(logits[y]);
-            correct += usize::from(argmax(&probabilities) == y);
+            for (row, &y) in logits.chunks(n_classes).zip(&ys) {
+                loss += softmax(row, &mut probabilities) - f64::from(row[y]);
+                correct += usize::from(argmax(&probabilities) == y);
+            }
         }
         Ok(Some((
             correct as f64 / self.rows as f64,

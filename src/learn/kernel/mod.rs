@@ -1,12 +1,15 @@
-//! The two inner loops of head training, fused and vectorized: for a block of samples,
-//! all class logits in one pass over their feature vectors, then all gradient updates
-//! in a second pass while those vectors are still in cache.
+//! The two inner loops of head training, vectorized and arranged for the cache: the
+//! class logits of a block of samples, then the gradient contributions of a group of
+//! samples.
 //!
-//! Why blocks: at the study's size (2,048 features, 3 classes) the weights and the
-//! gradient are 24 KiB each, so with a feature vector they overflow the 32 KiB L1
-//! cache, and a per-sample loop spends its time moving them to and from L2. Processing
-//! [`BLOCK`] samples per pass reads the weights, and reads and writes the gradient,
-//! once per block instead of once per sample.
+//! Why: at the study's size (2,048 features, 3 classes) the weights and the gradient
+//! are 24 KiB each, so with one feature vector they overflow the 32 KiB L1 cache, and a
+//! per-sample loop spent its time moving them to and from L2 (1.65 s of CPU per
+//! 10,000-step training). Now the logits of [`BLOCK`] samples come from one pass over
+//! the weights, prefetching the next block's vectors meanwhile (samples come in random
+//! order, which the hardware prefetcher cannot follow); and the gradient is swept once
+//! per [`SWEEP`] samples, 16 columns at a time held in registers while those samples'
+//! vectors (still in L2 from the logit pass) flow through. About 0.8 s per training.
 //!
 //! Builds target plain x86-64, so AVX2+FMA code is chosen at run time
 //! ([`Kernel::detect`]); elsewhere a portable version runs. Both perform the same
@@ -27,16 +30,17 @@ mod portable;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-/// Samples per pass of the vector logit kernel.
-pub(crate) const BLOCK: usize = 4;
+/// Samples per pass of the vector logit kernel. With 3 classes that is 9 accumulators,
+/// 3 inputs and a weight: 13 of the 16 vector registers. Four samples needed 17, and
+/// the spilled accumulator went through the stack in every step (3-10% slower).
+pub(crate) const BLOCK: usize = 3;
 
-/// Samples per gradient sweep: the sweep holds a slice of the gradient in registers
-/// while it runs through these samples' vectors, which (32 x 8 KiB at the study's
-/// size) still sit in L2 from the logit pass that just read them.
-pub(crate) const SWEEP: usize = 32;
+/// Samples per gradient sweep, a multiple of [`BLOCK`]: the sweep holds a slice of the
+/// gradient in registers while it runs through these samples' vectors, which (33 x 8
+/// KiB at the study's size) still sit in L2 from the logit pass that just read them.
+pub(crate) const SWEEP: usize = 33;
 
-/// Classes per pass: with [`BLOCK`] samples, 3 classes use 12 of the 16 vector
-/// registers as accumulators.
+/// Classes per pass (see [`BLOCK`] for the register count).
 const GROUP: usize = 3;
 
 /// Which implementation runs the loops.

@@ -40,9 +40,7 @@ pub(super) unsafe fn dots<const N: usize, const S: usize>(
                 }
             }
             let x: [__m256; S] = xp.map(|p| _mm256_loadu_ps(p.add(j)));
-            // One weight vector at a time, used by every sample: with 3 classes and 4
-            // samples, 12 accumulators, 4 inputs and a weight need 17 of the 16 vector
-            // registers, so one value lives on the stack (an L1 hit per step).
+            // One weight vector at a time, used by every sample of the block.
             #[allow(clippy::needless_range_loop)]
             for k in 0..N {
                 let w = _mm256_loadu_ps(wp.add(k * d + j));
@@ -67,8 +65,9 @@ pub(super) unsafe fn dots<const N: usize, const S: usize>(
 }
 
 /// Adds `coeffs[s][k] * xs[s]` to row `k` for every sample in order. The gradient is
-/// walked once, 16 columns at a time held in registers while every sample's vector
-/// passes through them: the gradient leaves L1 once per call, not once per sample.
+/// walked once, 24 columns at a time held in registers (9 accumulators for 3 classes:
+/// enough independent chains to hide the multiply-add latency) while every sample's
+/// vector passes through them: the gradient leaves L1 once per call, not per sample.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
@@ -78,32 +77,16 @@ pub(super) unsafe fn sweep<const N: usize>(rows: &mut [f32], coeffs: &[[f32; N]]
     assert_eq!(rows.len(), N * d);
     assert_eq!(coeffs.len(), xs.len());
     assert!(xs.iter().all(|x| x.len() == d));
-    let gp = rows.as_mut_ptr();
     let mut j = 0;
-    while j + 2 * LANES <= d {
-        // SAFETY: j + 16 <= d bounds every access to rows[k * d + j..][..16] (k < N)
-        // and xs[s][j..j + 16]; `rows` is borrowed mutably, so nothing aliases it.
-        unsafe {
-            let mut acc: [[__m256; 2]; N] = std::array::from_fn(|k| {
-                let g = gp.add(k * d + j);
-                [_mm256_loadu_ps(g), _mm256_loadu_ps(g.add(LANES))]
-            });
-            for (c, x) in coeffs.iter().zip(xs) {
-                let x0 = _mm256_loadu_ps(x.as_ptr().add(j));
-                let x1 = _mm256_loadu_ps(x.as_ptr().add(j + LANES));
-                for k in 0..N {
-                    let scale = _mm256_set1_ps(c[k]);
-                    acc[k][0] = _mm256_fmadd_ps(scale, x0, acc[k][0]);
-                    acc[k][1] = _mm256_fmadd_ps(scale, x1, acc[k][1]);
-                }
-            }
-            for (k, [low, high]) in acc.iter().enumerate() {
-                let g = gp.add(k * d + j);
-                _mm256_storeu_ps(g, *low);
-                _mm256_storeu_ps(g.add(LANES), *high);
-            }
-        }
-        j += 2 * LANES;
+    while j + 3 * LANES <= d {
+        // SAFETY: j + 24 <= d, and the CPU features are the caller's guarantee.
+        unsafe { sweep_columns::<N, 3>(rows, d, j, coeffs, xs) };
+        j += 3 * LANES;
+    }
+    while j + LANES <= d {
+        // SAFETY: j + 8 <= d, and the CPU features are the caller's guarantee.
+        unsafe { sweep_columns::<N, 1>(rows, d, j, coeffs, xs) };
+        j += LANES;
     }
     // The last columns, one at a time: the same fused operations in the same order.
     for k in 0..N {
@@ -111,6 +94,46 @@ pub(super) unsafe fn sweep<const N: usize>(rows: &mut [f32], coeffs: &[[f32; N]]
             let g = &mut rows[k * d + t];
             for (c, x) in coeffs.iter().zip(xs) {
                 *g = c[k].mul_add(x[t], *g);
+            }
+        }
+    }
+}
+
+/// Columns `j..j + 8 * V` of every row: loaded once, updated by every sample in order,
+/// stored once.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA; `j + 8 * V <= d`, `rows` holds `N` rows of `d`
+/// values and every `xs[s]` holds `d` values.
+#[inline(always)]
+unsafe fn sweep_columns<const N: usize, const V: usize>(
+    rows: &mut [f32],
+    d: usize,
+    j: usize,
+    coeffs: &[[f32; N]],
+    xs: &[&[f32]],
+) {
+    let gp = rows.as_mut_ptr();
+    // SAFETY: every access is to rows[k * d + j..][..8 * V] (k < N) or
+    // xs[s][j..][..8 * V], in bounds by the caller's guarantee; `rows` is borrowed
+    // mutably, so nothing aliases it.
+    unsafe {
+        let mut acc: [[__m256; V]; N] = std::array::from_fn(|k| {
+            std::array::from_fn(|v| _mm256_loadu_ps(gp.add(k * d + j + v * LANES)))
+        });
+        for (c, x) in coeffs.iter().zip(xs) {
+            let x: [__m256; V] =
+                std::array::from_fn(|v| _mm256_loadu_ps(x.as_ptr().add(j + v * LANES)));
+            for (row, &coeff) in acc.iter_mut().zip(c) {
+                let scale = _mm256_set1_ps(coeff);
+                for (a, xv) in row.iter_mut().zip(&x) {
+                    *a = _mm256_fmadd_ps(scale, *xv, *a);
+                }
+            }
+        }
+        for (k, row) in acc.iter().enumerate() {
+            for (v, a) in row.iter().enumerate() {
+                _mm256_storeu_ps(gp.add(k * d + j + v * LANES), *a);
             }
         }
     }
