@@ -7,7 +7,8 @@
 //! Each output record is one slice (`<patient>/z042`) with its lesion area in pixels and mm²,
 //! its lesion box `[x0, y0, x1, y1]` (inclusive; x along a row), whether it lies inside the
 //! lesion's extent, and, for the slices selected by `pixels`, the scan slice and its mask as
-//! tensor blobs (`[height, width]`, the scan's own sample type).
+//! tensor blobs (`[height, width]`, the scan's own sample type). Slices carry the patient's
+//! id and class, not its file references, so their content depends on the samples only.
 
 use std::collections::BTreeMap;
 
@@ -97,6 +98,14 @@ impl Stage for SliceExtract {
         })?;
         if output.records.is_empty() {
             return Err(StageError::invalid("no patient could be sliced"));
+        }
+        // Slices keep the patient's id and class but not its file references: a scan edited
+        // without changing its samples then yields identical slices, and the rerun stops here.
+        let mut output = output;
+        for record in &mut output.records {
+            for field in ["scan", "segmentation", "scan_data", "grade_text"] {
+                record.fields.remove(field);
+            }
         }
         let in_extent: Vec<&Record> = output
             .records
