@@ -27,6 +27,8 @@ pub enum Error {
     Mismatch(String),
     #[error("interrupted")]
     Interrupted,
+    #[error(transparent)]
+    Cluster(#[from] crate::exec::cluster::ClusterError),
 }
 
 impl Error {
@@ -37,6 +39,13 @@ impl Error {
             Error::Cache(_) | Error::Failed(_) => exit_code::FAILURE,
             Error::Mismatch(_) => exit_code::MISMATCH,
             Error::Interrupted => exit_code::INTERRUPTED,
+            Error::Cluster(crate::exec::cluster::ClusterError::Interrupted) => {
+                exit_code::INTERRUPTED
+            }
+            Error::Cluster(crate::exec::cluster::ClusterError::Resources { .. }) => {
+                exit_code::USAGE
+            }
+            Error::Cluster(_) => exit_code::FAILURE,
         }
     }
 }

@@ -32,6 +32,8 @@ pub enum Status {
     Skipped,
     /// Outside `--only`.
     NotSelected,
+    /// A cluster worker computed its shard of the items; the stage is committed later.
+    Shard,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -43,6 +43,8 @@ pub enum Command {
     Nrrd(NrrdArgs),
     /// Write a deterministic synthetic glioma cohort (clinical CSV, scans, Slicer segmentations).
     Synth(SynthArgs),
+    #[command(hide = true)]
+    Worker(WorkerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +111,37 @@ pub struct RunArgs {
     /// Print the run record as JSON instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Where the work runs [default: the pipeline's `executor:`, else local].
+    #[arg(long, value_enum)]
+    pub executor: Option<ExecutorKind>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExecutorKind {
+    /// This machine.
+    Local,
+    /// A Slurm cluster: map stages as job arrays, the rest as jobs, through a shared cache.
+    Slurm,
+}
+
+/// A cluster worker (started by `run --executor slurm`, not by people).
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// The instance to compute.
+    #[arg(long)]
+    pub instance: String,
+    /// Compute only this array task's share of the items (the task index comes from
+    /// `SLURM_ARRAY_TASK_ID` or `--shard-index`).
+    #[arg(long)]
+    pub shards: Option<usize>,
+    #[arg(long)]
+    pub shard_index: Option<usize>,
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

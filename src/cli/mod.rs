@@ -12,6 +12,7 @@ mod run;
 mod status;
 mod synth;
 mod verify;
+mod worker;
 
 use clap::Parser;
 
@@ -47,6 +48,7 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Kinds => kinds::kinds(),
         Command::Nrrd(args) => nrrd::nrrd(args),
         Command::Synth(args) => synth::synth(args),
+        Command::Worker(args) => worker::worker(args),
     }
     .map(|()| exit_code::SUCCESS)
 }

@@ -1,9 +1,10 @@
 //! `radflow run`.
 
-use super::args::RunArgs;
-use super::config::{ensure_jobs, load};
+use super::args::{ExecutorKind, RunArgs};
+use super::config::{Loaded, ensure_jobs, load};
 use crate::cache::Status;
 use crate::error::Error;
+use crate::exec::cluster::{ClusterConfig, Invocation, run_on_slurm};
 use crate::exec::{self, RunOptions, RunReport, RunRequest, counts_table, metrics_lines, table};
 use crate::lockfile::{LockFile, lock_path};
 use crate::plan::select;
@@ -12,17 +13,47 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<(), Error> {
     let loaded = load(&args.pipeline)?;
     let plan = &loaded.plan;
     let selection = select(plan, &args.only, &args.force)?;
-    let options = RunOptions {
-        jobs: ensure_jobs(args.jobs)?,
-        keep_going: args.keep_going,
-        quiet: quiet || args.json,
-    };
+    let options = RunOptions::local(ensure_jobs(args.jobs)?, args.keep_going, quiet || args.json);
     let request = RunRequest {
         overrides: loaded.overrides.clone(),
         only: args.only.clone(),
         forced: args.force.clone(),
     };
     let store = loaded.open_store()?;
+    let executor = match (
+        args.executor,
+        plan.pipeline.executor.as_ref().map(|e| e.kind.as_str()),
+    ) {
+        (Some(kind), _) => kind,
+        (None, None | Some("local")) => ExecutorKind::Local,
+        (None, Some("slurm")) => ExecutorKind::Slurm,
+        (None, Some(other)) => {
+            return Err(Error::Spec(plan.pipeline.error_at(
+                crate::spec::SpecErrorKind::Invalid,
+                &["executor", "kind"],
+                format!("unknown executor `{other}`; expected `local` or `slurm`"),
+            )));
+        }
+    };
+    if executor == ExecutorKind::Slurm {
+        let cluster = ClusterConfig::from_doc(plan.pipeline.executor.as_ref());
+        let invocation = Invocation {
+            pipeline_file: plan.pipeline.file.clone(),
+            cache_dir: std::path::absolute(&loaded.cache_dir)
+                .unwrap_or_else(|_| loaded.cache_dir.clone()),
+            overrides: loaded.overrides.clone(),
+        };
+        let report = run_on_slurm(
+            plan,
+            &selection,
+            store,
+            options,
+            request,
+            &cluster,
+            &invocation,
+        )?;
+        return finish(&args, &loaded, report);
+    }
     let mut report = exec::run(
         plan,
         &selection,
@@ -36,6 +67,12 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<(), Error> {
         );
         report = exec::run(plan, &selection, store, options, request)?;
     }
+    finish(&args, &loaded, report)
+}
+
+/// Prints the summary, updates the lock file, and turns the outcome into the exit status.
+fn finish(args: &RunArgs, loaded: &Loaded, report: RunReport) -> Result<(), Error> {
+    let plan = &loaded.plan;
     if args.json {
         println!(
             "{}",

@@ -11,11 +11,7 @@ pub fn status(args: StatusArgs) -> Result<(), Error> {
     let selection = select(&loaded.plan, &args.only, &args.force)?;
     let store = loaded.open_store()?;
     let log = run_log(&loaded.plan, &store)?;
-    let options = RunOptions {
-        jobs: 1,
-        keep_going: false,
-        quiet: true,
-    };
+    let options = RunOptions::local(1, false, true);
     let context = RunContext::new(&loaded.plan, store, options, log.last_keys());
     let predictions = predict(&context, &selection);
     context.stat.save();

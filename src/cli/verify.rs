@@ -33,11 +33,7 @@ pub fn verify(args: VerifyArgs, quiet: bool) -> Result<(), Error> {
     };
     let mut selection = Selection::all(plan);
     selection.forced = vec![true; plan.instances.len()];
-    let options = RunOptions {
-        jobs: ensure_jobs(args.jobs)?,
-        keep_going: true,
-        quiet: quiet || args.json,
-    };
+    let options = RunOptions::local(ensure_jobs(args.jobs)?, true, quiet || args.json);
     let request = RunRequest {
         overrides: loaded.overrides.clone(),
         forced: vec!["*".into()],

@@ -215,6 +215,15 @@ pub fn execute(
     if outcome.why.is_none() {
         outcome.why = Some(why(run, instance, &key, forced));
     }
+    if run.options.cached_only {
+        let why = outcome.why.clone().unwrap_or_default();
+        return fail(
+            outcome,
+            StageError::invalid(format!(
+                "no result in the cache after the cluster jobs ({why})"
+            )),
+        );
+    }
 
     let mut inputs: BTreeMap<String, Vec<Upstream>> = BTreeMap::new();
     for (port, outs) in &upstream {
@@ -242,6 +251,11 @@ pub fn execute(
     outcome.items = *host.items.lock().expect("item counts");
     let dataset = match result {
         Ok(dataset) => dataset,
+        Err(StageError::ShardDone) => {
+            outcome.status = Status::Shard;
+            outcome.duration_ms = started.elapsed().as_millis() as u64;
+            return outcome;
+        }
         Err(e) => return fail(outcome, e),
     };
     let duration_ms = started.elapsed().as_millis() as u64;

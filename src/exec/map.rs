@@ -68,8 +68,15 @@ pub fn run_map(
         .collect();
     host.add_saved(saved.into_inner());
 
+    // A cluster worker computes its shard of the items (by input position) and stops there.
+    let shard = host
+        .run
+        .options
+        .shard
+        .filter(|s| std::ptr::eq(&host.run.plan.instances[s.instance], host.instance));
     let pending: Vec<usize> = (0..records.len())
         .filter(|&i| matches!(slots[i], Slot::Pending))
+        .filter(|&i| shard.is_none_or(|s| i % s.count == s.index))
         .collect();
     let total = records.len() as u64;
     let done = AtomicU64::new(total - pending.len() as u64);
@@ -111,6 +118,14 @@ pub fn run_map(
     }
     if let Some(error) = first_error.into_inner().expect("error slot") {
         return Err(error);
+    }
+    if shard.is_some() {
+        let computed = results.into_inner().expect("results").len();
+        *host.items.lock().expect("item counts") = Some(ItemCounts {
+            total: records.len(),
+            computed,
+        });
+        return Err(StageError::ShardDone);
     }
     for (i, slot) in results.into_inner().expect("results") {
         slots[i] = slot;

@@ -1,6 +1,7 @@
 //! Running a plan: the scheduler, the per-instance work, item-level maps, progress, status and
 //! run records.
 
+pub mod cluster;
 mod host;
 mod instance;
 pub mod interrupt;
@@ -16,7 +17,7 @@ use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 pub use instance::{Outcome, summary_of};
-pub use run_context::{RunContext, RunOptions};
+pub use run_context::{RunContext, RunOptions, Shard};
 pub use status::{Predicted, Prediction, predict};
 pub use summary::{counts_table, metrics_lines, seconds, table};
 
@@ -63,7 +64,19 @@ pub fn run(
     options: RunOptions,
     request: RunRequest,
 ) -> Result<RunReport, CacheError> {
-    let _lock = store.lock(false)?;
+    // Runs hold the cache lock shared so `gc` cannot delete what they are writing. A file
+    // system without working locks (some NFS setups) only loses that protection: content
+    // addressing and atomic renames keep concurrent runs safe without it.
+    let _lock = match store.lock(false) {
+        Ok(lock) => Some(lock),
+        Err(error @ CacheError::Locked { .. }) => return Err(error),
+        Err(error) => {
+            eprintln!(
+                "radflow: warning: cannot lock the cache ({error}); `gc` must not run at the same time"
+            );
+            None
+        }
+    };
     store.clean_orphans();
     let log = run_log(plan, &store)?;
     let _ = rayon::ThreadPoolBuilder::new()
@@ -160,7 +173,9 @@ pub fn run(
         outcome: outcome.to_string(),
         instances,
     };
-    log.record(&record)?;
-    log.remember(last)?;
+    if context.options.record {
+        log.record(&record)?;
+        log.remember(last)?;
+    }
     Ok(RunReport { record, damaged })
 }

@@ -20,6 +20,34 @@ pub struct RunOptions {
     pub keep_going: bool,
     /// No progress output.
     pub quiet: bool,
+    /// Cluster worker: compute only this shard of one map instance's items.
+    pub shard: Option<Shard>,
+    /// Write a run record (workers do not: the coordinator records the run).
+    pub record: bool,
+    /// Compute nothing: take every result from the cache or fail (the coordinator's pass
+    /// after the cluster jobs).
+    pub cached_only: bool,
+}
+
+impl RunOptions {
+    pub fn local(jobs: usize, keep_going: bool, quiet: bool) -> Self {
+        Self {
+            jobs,
+            keep_going,
+            quiet,
+            shard: None,
+            record: true,
+            cached_only: false,
+        }
+    }
+}
+
+/// Items `index`, `index + count`, ... of instance `instance`'s map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub instance: usize,
+    pub index: usize,
+    pub count: usize,
 }
 
 pub struct RunContext<'a> {

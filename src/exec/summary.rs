@@ -12,7 +12,7 @@ use crate::dataset::Value;
 pub fn finished_line(id: &str, outcome: &Outcome) -> String {
     let mut line = format!("{:<7} {id}", status_word(outcome.status));
     match outcome.status {
-        Status::Ran | Status::Cached => {
+        Status::Ran | Status::Cached | Status::Shard => {
             if let Some(entry) = &outcome.entry {
                 let _ = write!(line, ": {} records", entry.records);
             }
@@ -47,6 +47,7 @@ pub fn status_word(status: Status) -> &'static str {
         Status::Failed => "FAILED",
         Status::Skipped => "skipped",
         Status::NotSelected => "-",
+        Status::Shard => "shard",
     }
 }
 
@@ -98,7 +99,7 @@ pub fn table(instances: &[(String, InstanceRecord)], wall_ms: u64) -> String {
             Status::Cached => cached += 1,
             Status::Failed => failed += 1,
             Status::Skipped => skipped += 1,
-            Status::NotSelected => {}
+            Status::NotSelected | Status::Shard => {}
         }
         saved += r.saved_ms;
     }

@@ -160,6 +160,10 @@ impl Stage for Command {
         self.params.env.clone()
     }
 
+    fn is_map(&self) -> bool {
+        self.params.foreach.is_some()
+    }
+
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError> {
         let input_dir = if ctx.inputs("input").is_empty()
             || matches!(self.params.foreach, Some(Foreach::Input))

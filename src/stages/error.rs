@@ -34,6 +34,9 @@ pub enum StageError {
     Cache(String),
     #[error("interrupted")]
     Interrupted,
+    /// A cluster worker computed its shard of a map's items; the stage is assembled later.
+    #[error("shard computed")]
+    ShardDone,
     #[error(transparent)]
     Dataset(#[from] DatasetError),
     #[error("blob: {0}")]
@@ -55,7 +58,10 @@ impl StageError {
     /// Wraps the error as a failure of `item`, unless it already names one.
     pub fn for_item(self, item: &str) -> Self {
         match self {
-            StageError::Item { .. } | StageError::Interrupted | StageError::Object { .. } => self,
+            StageError::Item { .. }
+            | StageError::Interrupted
+            | StageError::ShardDone
+            | StageError::Object { .. } => self,
             other => StageError::Item {
                 item: item.to_string(),
                 source: Box::new(other),

@@ -117,5 +117,11 @@ pub trait Stage: Send + Sync + Sized + 'static {
         Vec::new()
     }
 
+    /// Whether its work is an item-level map ([`StageContext::map`]) that a cluster can split
+    /// into shards; other stages run as one job.
+    fn is_map(&self) -> bool {
+        false
+    }
+
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError>;
 }

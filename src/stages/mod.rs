@@ -41,6 +41,7 @@ pub trait DynStage: Send + Sync {
     fn missing_file_hint(&self, path: &str) -> Option<String>;
     fn env(&self) -> Vec<String>;
     fn publish_by_default(&self) -> bool;
+    fn is_map(&self) -> bool;
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError>;
 }
 
@@ -77,6 +78,9 @@ impl<S: Stage> DynStage for Instance<S> {
     }
     fn publish_by_default(&self) -> bool {
         S::PUBLISH
+    }
+    fn is_map(&self) -> bool {
+        self.stage.is_map()
     }
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError> {
         self.stage.run(ctx)

@@ -73,6 +73,10 @@ impl Stage for OnnxFeatures {
     const EXEC_ONLY: &'static [&'static str] = &["batch_size", "threads"];
     type Params = Params;
 
+    fn is_map(&self) -> bool {
+        true
+    }
+
     fn new(params: Params) -> Result<Self, ParamError> {
         if params.batch_size == 0 {
             return Err(ParamError::new("batch_size", "must be at least 1"));

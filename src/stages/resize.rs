@@ -67,6 +67,10 @@ impl Stage for Resize {
     const PORTS: &'static [Port] = &[Port::one("slices")];
     type Params = Params;
 
+    fn is_map(&self) -> bool {
+        true
+    }
+
     fn new(params: Params) -> Result<Self, ParamError> {
         if !(0.0..=10.0).contains(&params.margin) {
             return Err(ParamError::new(

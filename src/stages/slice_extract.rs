@@ -71,6 +71,10 @@ impl Stage for SliceExtract {
     const PORTS: &'static [Port] = &[Port::one("patients")];
     type Params = Params;
 
+    fn is_map(&self) -> bool {
+        true
+    }
+
     fn new(params: Params) -> Result<Self, ParamError> {
         Ok(Self { params })
     }

@@ -1,0 +1,207 @@
+//! `radflow run --executor slurm` against a real single-node Slurm (`.ci/slurm/start.sh`).
+//! Without a cluster these tests fail; `RADFLOW_SKIP_SLURM=1` skips them.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Project, per_file};
+
+fn cluster_available() -> bool {
+    if std::env::var("RADFLOW_SKIP_SLURM").as_deref() == Ok("1") {
+        eprintln!("RADFLOW_SKIP_SLURM=1: skipping a test that needs a Slurm cluster");
+        return false;
+    }
+    let ping = Command::new("scontrol").arg("ping").output();
+    assert!(
+        ping.is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("UP")),
+        "no Slurm cluster answers `scontrol ping`; start one with `.ci/slurm/start.sh` (as root), or set RADFLOW_SKIP_SLURM=1"
+    );
+    true
+}
+
+const STUDY: &str = r#"
+pipeline: cluster
+stages:
+  patients:
+    kind: sample_filter
+    with: {clinical: data/clinical.csv, images: data}
+  slices:
+    kind: slice_extract
+    input: patients
+    with: {lesion: {segment_names: [tumor]}}
+  lesions:
+    kind: lesion_filter
+    input: slices
+    with: {min_pixels: 10}
+  resized:
+    kind: resize
+    input: lesions
+    with: {size: [32, 32]}
+  features:
+    kind: onnx_features
+    input: resized
+    with: {model: models/tiny_cnn.onnx, input: images, output: features}
+  head:
+    kind: train_head
+    input: features
+    matrix: {seed: [0, 1]}
+    with: {steps: 200, standardize: true, split: {validation: 0.2, test: 0.2}}
+  evaluation:
+    kind: evaluate
+    inputs: {head: head, features: features}
+  report:
+    kind: report
+    inputs: {runs: evaluation, counts: [slices, lesions]}
+"#;
+
+fn study() -> Project {
+    let p = Project::new().file("radflow.yaml", STUDY);
+    p.run(&[
+        "synth",
+        "--out",
+        "data",
+        "--patients",
+        "16",
+        "--size",
+        "48",
+        "--slices",
+        "10,14",
+    ])
+    .ok();
+    fs::create_dir_all(p.path().join("models")).unwrap();
+    fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/models/tiny_cnn.onnx"),
+        p.path().join("models/tiny_cnn.onnx"),
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn a_pipeline_run_on_slurm_gives_the_same_lock_file_as_a_local_run() {
+    if !cluster_available() {
+        return;
+    }
+    let on_slurm = study();
+    let run = on_slurm.run(&["run", "--executor", "slurm"]).ok();
+    assert!(run.stderr.contains("jobs submitted"), "{}", run.stderr);
+    assert_eq!(run.status_of("features"), "ran", "{}", run.stdout);
+    let local = study();
+    local.run(&["run", "--executor", "local"]).ok();
+    assert_eq!(on_slurm.read("radflow.lock"), local.read("radflow.lock"));
+    assert_eq!(
+        on_slurm.read("out/cluster/report/metrics.json"),
+        local.read("out/cluster/report/metrics.json")
+    );
+    let again = on_slurm.run(&["run", "--executor", "slurm"]).ok();
+    assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
+}
+
+#[test]
+fn map_items_are_spread_over_array_tasks_and_a_failed_item_is_named_with_its_log() {
+    if !cluster_available() {
+        return;
+    }
+    let p = per_file(6, "0");
+    let yaml = p
+        .read("radflow.yaml")
+        .replace("echo $RADFLOW_ITEM_ID >> calls.log;", "echo $RADFLOW_ITEM_ID $SLURM_ARRAY_TASK_ID >> calls.log; grep -q bad {item} && exit 3;")
+        .replace("pipeline: items\n", "pipeline: items\nexecutor: {kind: slurm, shard_seconds: 1}\n");
+    p.write("radflow.yaml", &yaml);
+    p.write("data/f04.txt", "bad\n");
+    let run = p.run(&["run"]).code(1);
+    assert!(run.stderr.contains("upper: task"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`f04.txt`: `sh` exited with status 3"),
+        "the failed item is named:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("log cache/logs/slurm/"),
+        "{}",
+        run.stderr
+    );
+    let tasks: std::collections::BTreeSet<String> = p
+        .calls()
+        .iter()
+        .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+        .collect();
+    assert!(
+        tasks.len() > 1,
+        "items ran in several array tasks: {:?}",
+        p.calls()
+    );
+    p.clear_calls();
+    p.write("data/f04.txt", "good\n");
+    p.run(&["run"]).ok();
+    let again: Vec<String> = p
+        .calls()
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        again,
+        ["f04.txt"],
+        "the rerun computes only what is missing"
+    );
+    assert_eq!(p.read("out/items/join/all.txt").lines().count(), 6);
+}
+
+#[test]
+fn ctrl_c_at_the_coordinator_cancels_the_runs_jobs() {
+    if !cluster_available() {
+        return;
+    }
+    let p = per_file(4, "30");
+    let yaml = p.read("radflow.yaml").replace(
+        "pipeline: items\n",
+        "pipeline: cancelme\nexecutor: {kind: slurm}\n",
+    );
+    p.write("radflow.yaml", &yaml);
+    let child = p.spawn(&["run"]);
+    let pid = child.id();
+    let started = Instant::now();
+    while jobs_named("rf-cancelme").is_empty() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        !jobs_named("rf-cancelme").is_empty(),
+        "the coordinator submitted jobs"
+    );
+    Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let deadline = Instant::now();
+    while !jobs_named("rf-cancelme").is_empty() && deadline.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        jobs_named("rf-cancelme").is_empty(),
+        "jobs left: {:?}",
+        jobs_named("rf-cancelme")
+    );
+}
+
+/// Jobs still queued or running whose name starts with `prefix`.
+fn jobs_named(prefix: &str) -> Vec<String> {
+    let out = Command::new("squeue")
+        .args(["-h", "-o", "%j %T"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with(prefix))
+        .map(str::to_string)
+        .collect()
+}
