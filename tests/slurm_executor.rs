@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::fs;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -58,26 +57,7 @@ stages:
 "#;
 
 fn study() -> Project {
-    let p = Project::new().file("radflow.yaml", STUDY);
-    p.run(&[
-        "synth",
-        "--out",
-        "data",
-        "--patients",
-        "16",
-        "--size",
-        "48",
-        "--slices",
-        "10,14",
-    ])
-    .ok();
-    fs::create_dir_all(p.path().join("models")).unwrap();
-    fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/models/tiny_cnn.onnx"),
-        p.path().join("models/tiny_cnn.onnx"),
-    )
-    .unwrap();
-    p
+    common::tiny_study(STUDY, "16", "48", "10,14")
 }
 
 #[test]

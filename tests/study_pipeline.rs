@@ -54,26 +54,7 @@ stages:
 "#;
 
 fn study() -> Project {
-    let p = Project::new().file("radflow.yaml", PIPELINE);
-    p.run(&[
-        "synth",
-        "--out",
-        "data",
-        "--patients",
-        "24",
-        "--size",
-        "64",
-        "--slices",
-        "12,20",
-    ])
-    .ok();
-    fs::create_dir_all(p.path().join("models")).unwrap();
-    fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/models/tiny_cnn.onnx"),
-        p.path().join("models/tiny_cnn.onnx"),
-    )
-    .unwrap();
-    p
+    common::tiny_study(PIPELINE, "24", "64", "12,20")
 }
 
 #[test]

@@ -44,8 +44,16 @@ pub fn count_value(counts: &BTreeMap<String, usize>) -> Value {
     Value::Map(map)
 }
 
-/// `II 34, III 24, IV 22 (80)`.
-pub fn describe(counts: &BTreeMap<String, usize>) -> String {
-    let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    format!("{} ({})", parts.join(", "), counts.values().sum::<usize>())
+/// `{patients: {..}, slices: {..}}` by class: the counts a slice-level stage records.
+pub fn slice_counts(records: &[Record]) -> BTreeMap<String, Value> {
+    BTreeMap::from([
+        (
+            "patients".to_string(),
+            count_value(&patients_by_class(records)),
+        ),
+        (
+            "slices".to_string(),
+            count_value(&records_by_class(records)),
+        ),
+    ])
 }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::context::StageContext;
-use super::counts::{PATIENT_FIELD, count_value, patients_by_class, records_by_class};
+use super::counts::{PATIENT_FIELD, slice_counts};
 use super::error::StageError;
 use super::kind::{ParamError, Port, Stage};
 use crate::dataset::{Dataset, Record, Value};
@@ -144,13 +144,7 @@ impl Stage for LesionFilter {
                 emptied.join(", ")
             ));
         }
-        let counts = BTreeMap::from([
-            (
-                "patients".to_string(),
-                count_value(&patients_by_class(&kept)),
-            ),
-            ("slices".to_string(), count_value(&records_by_class(&kept))),
-        ]);
+        let counts = slice_counts(&kept);
         let mut meta = BTreeMap::from([("counts".to_string(), Value::Map(counts))]);
         if !thresholds.is_empty() {
             meta.insert("thresholds".into(), Value::Map(thresholds));

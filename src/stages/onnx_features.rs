@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::context::{Emit, MapRequest, OnError, StageContext};
-use super::counts::{count_value, patients_by_class, records_by_class};
+use super::counts::slice_counts;
 use super::error::StageError;
 use super::kind::{FileInput, ParamError, Port, Stage};
 use crate::dataset::{Dataset, Record, Tensor, Value};
@@ -176,16 +176,7 @@ impl Stage for OnnxFeatures {
             on_error: OnError::Stop,
             compute: &compute,
         })?;
-        let counts = BTreeMap::from([
-            (
-                "patients".to_string(),
-                count_value(&patients_by_class(&output.records)),
-            ),
-            (
-                "slices".to_string(),
-                count_value(&records_by_class(&output.records)),
-            ),
-        ]);
+        let counts = slice_counts(&output.records);
         Ok(Dataset::new(
             output.records,
             BTreeMap::from([("counts".to_string(), Value::Map(counts))]),

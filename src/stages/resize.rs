@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::context::{Emit, MapRequest, OnError, StageContext};
-use super::counts::{count_value, patients_by_class, records_by_class};
+use super::counts::slice_counts;
 use super::dropped::dropped_value;
 use super::error::StageError;
 use super::kind::{ParamError, Port, Stage};
@@ -128,16 +128,7 @@ impl Stage for Resize {
             on_error: self.params.on_error,
             compute: &compute,
         })?;
-        let counts = BTreeMap::from([
-            (
-                "patients".to_string(),
-                count_value(&patients_by_class(&output.records)),
-            ),
-            (
-                "slices".to_string(),
-                count_value(&records_by_class(&output.records)),
-            ),
-        ]);
+        let counts = slice_counts(&output.records);
         let mut meta = BTreeMap::from([("counts".to_string(), Value::Map(counts))]);
         if !output.dropped.is_empty() {
             meta.insert("dropped".into(), dropped_value(&output.dropped));

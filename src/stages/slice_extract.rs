@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::context::{Emit, MapRequest, OnError, StageContext};
-use super::counts::{count_value, patients_by_class, records_by_class};
+use super::counts::{count_value, records_by_class, slice_counts};
 use super::dropped::dropped_value;
 use super::error::StageError;
 use super::kind::{ParamError, Port, Stage};
@@ -116,20 +116,11 @@ impl Stage for SliceExtract {
             .iter()
             .filter(|r| r.bool("in_extent").unwrap_or(false))
             .collect();
-        let counts = BTreeMap::from([
-            (
-                "patients".to_string(),
-                count_value(&patients_by_class(&output.records)),
-            ),
-            (
-                "slices".to_string(),
-                count_value(&records_by_class(&output.records)),
-            ),
-            (
-                "lesion_slices".to_string(),
-                count_value(&records_by_class(in_extent.iter().copied())),
-            ),
-        ]);
+        let mut counts = slice_counts(&output.records);
+        counts.insert(
+            "lesion_slices".to_string(),
+            count_value(&records_by_class(in_extent.iter().copied())),
+        );
         let mut meta = BTreeMap::from([("counts".to_string(), Value::Map(counts))]);
         if !output.dropped.is_empty() {
             meta.insert("dropped".into(), dropped_value(&output.dropped));

@@ -237,3 +237,28 @@ stages:
     }
     project
 }
+
+/// A project with `pipeline` as `radflow.yaml`, a synthetic cohort in `data/` (`radflow
+/// synth` with these arguments) and the tiny test network in `models/`.
+pub fn tiny_study(pipeline: &str, patients: &str, size: &str, slices: &str) -> Project {
+    let p = Project::new().file("radflow.yaml", pipeline);
+    p.run(&[
+        "synth",
+        "--out",
+        "data",
+        "--patients",
+        patients,
+        "--size",
+        size,
+        "--slices",
+        slices,
+    ])
+    .ok();
+    fs::create_dir_all(p.path().join("models")).unwrap();
+    fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/models/tiny_cnn.onnx"),
+        p.path().join("models/tiny_cnn.onnx"),
+    )
+    .unwrap();
+    p
+}
