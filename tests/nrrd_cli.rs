@@ -44,10 +44,13 @@ fn nrrd_json_matches_the_reference_readers() {
             .or(want["teem_samples_sha256_le"].as_str())
             .unwrap();
         assert_eq!(got["samples_sha256_le"], sha, "{path}");
-        assert_eq!(got["count"], want["count"], "{path}");
-        assert_eq!(got["sizes"], want["sizes_fastest_first"], "{path}");
-        for stat in ["min", "max", "sum"] {
-            assert_eq!(got[stat].as_f64(), want[stat].as_f64(), "{path} {stat}");
+        // Files only teem reads carry the hash alone; the others carry pynrrd's facts too.
+        if !want["count"].is_null() {
+            assert_eq!(got["count"], want["count"], "{path}");
+            assert_eq!(got["sizes"], want["sizes_fastest_first"], "{path}");
+            for stat in ["min", "max", "sum"] {
+                assert_eq!(got[stat].as_f64(), want[stat].as_f64(), "{path} {stat}");
+            }
         }
         checked += 1;
     }
