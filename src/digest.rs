@@ -29,10 +29,17 @@ impl Digest {
 
     /// 64 lowercase hex digits.
     pub fn to_hex(&self) -> String {
-        let mut out = String::with_capacity(64);
-        for byte in self.0 {
-            out.push(HEX[(byte >> 4) as usize] as char);
-            out.push(HEX[(byte & 15) as usize] as char);
+        let digits = self.hex_digits();
+        // Only ASCII hex digits were written.
+        String::from_utf8(digits.to_vec()).expect("hex digits are ASCII")
+    }
+
+    /// The hex form without allocating (object paths are built on hot paths).
+    pub fn hex_digits(&self) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        for (i, byte) in self.0.iter().enumerate() {
+            out[2 * i] = HEX[(byte >> 4) as usize];
+            out[2 * i + 1] = HEX[(byte & 15) as usize];
         }
         out
     }

@@ -153,8 +153,14 @@ impl Store {
     // ---- objects ----
 
     pub fn object_path(&self, digest: &Digest) -> PathBuf {
-        let hex = digest.to_hex();
-        self.root.join("objects").join(&hex[..2]).join(&hex)
+        let digits = digest.hex_digits();
+        let hex = std::str::from_utf8(&digits).expect("hex digits are ASCII");
+        let mut path = PathBuf::with_capacity(self.root.as_os_str().len() + 80);
+        path.push(&self.root);
+        path.push("objects");
+        path.push(&hex[..2]);
+        path.push(hex);
+        path
     }
 
     pub fn has_object(&self, digest: &Digest) -> bool {

@@ -139,10 +139,11 @@ fn print_warnings(report: &RunReport) {
 fn update_lock(plan: &crate::plan::Plan, report: &RunReport, frozen: bool) -> Result<bool, Error> {
     let path = lock_path(&plan.pipeline.file);
     let new = LockFile::from_run(plan, &report.record);
-    let old = LockFile::read(&path)?;
-    if old.as_ref() == Some(&new) {
+    // The text is deterministic: comparing bytes spares parsing the old file on every rerun.
+    if std::fs::read_to_string(&path).is_ok_and(|text| text == new.to_text()) {
         return Ok(false);
     }
+    let old = LockFile::read(&path)?;
     if frozen {
         let changed: Vec<&String> = new
             .stages

@@ -8,8 +8,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use rayon::prelude::*;
-
 use super::host::LocalHost;
 use super::run_context::RunContext;
 use crate::cache::{ENTRY_FORMAT, ItemCounts, StageEntry, Status, decode_digests, encode_digests};
@@ -118,7 +116,7 @@ pub fn missing_objects(run: &RunContext<'_>, entry: &StageEntry) -> usize {
         .ok()
         .and_then(|b| decode_digests(&b))
     {
-        Some(refs) => refs.par_iter().filter(|d| !store.has_object(d)).count(),
+        Some(refs) => run.count_missing(&refs),
         None => entry.ref_count.max(1),
     }
 }

@@ -1,7 +1,9 @@
 //! State shared by every instance of one run.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+
+use rayon::prelude::*;
 
 use super::progress::Progress;
 use crate::cache::{LastKey, Store};
@@ -59,6 +61,9 @@ pub struct RunContext<'a> {
     /// Each instance's last known key (from earlier runs), for "why" messages.
     pub last_keys: BTreeMap<String, LastKey>,
     datasets: Mutex<HashMap<Digest, Arc<Dataset>>>,
+    /// Objects seen to exist in this run: stages share many (slices flow through several),
+    /// so each is looked up once.
+    present: RwLock<HashSet<Digest>>,
 }
 
 impl<'a> RunContext<'a> {
@@ -78,6 +83,7 @@ impl<'a> RunContext<'a> {
             progress,
             last_keys,
             datasets: Mutex::new(HashMap::new()),
+            present: RwLock::new(HashSet::new()),
         }
     }
 
@@ -99,6 +105,21 @@ impl<'a> RunContext<'a> {
             .expect("dataset memo")
             .insert(*output, dataset.clone());
         Ok(dataset)
+    }
+
+    /// How many of `digests` are not in the object store.
+    pub fn count_missing(&self, digests: &[Digest]) -> usize {
+        let found: Vec<Digest> = {
+            let known = self.present.read().expect("present objects");
+            digests
+                .par_iter()
+                .filter(|d| known.contains(d) || self.store.has_object(d))
+                .copied()
+                .collect()
+        };
+        let missing = digests.len() - found.len();
+        self.present.write().expect("present objects").extend(found);
+        missing
     }
 
     /// Keeps a freshly computed dataset so readers need not parse it back.
