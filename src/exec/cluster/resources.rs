@@ -92,7 +92,8 @@ pub fn shard_count(
         return 1;
     }
     let work = items as f64 * seconds_per_item.max(0.0);
-    let wanted = (work / shard_seconds.max(1.0)).ceil() as usize;
+    // The tolerance keeps float noise (6000 x 0.07 = 420.00000000000006) from adding a task.
+    let wanted = (work / shard_seconds.max(1.0) - 1e-9).ceil() as usize;
     let cap = max_parallel
         .map_or(1000, |m| (m as usize).saturating_mul(4).max(1))
         .min(1000);
