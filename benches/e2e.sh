@@ -69,10 +69,10 @@ median_of() {
     shift 2
     local times=() rss_max=0 i
     if command -v hyperfine >/dev/null; then
-        hyperfine --shell=none --runs "$n" --warmup 1 --export-json "$WORK/logs/$name.out" \
-            -- "$(printf '%q ' "$@")" >"$WORK/logs/$name.hyperfine" 2>&1 ||
-            die "hyperfine on \`$*\` failed (see $WORK/logs/$name.hyperfine)"
-        MEDIAN=$(py "import json; print(f\"{json.load(open('$WORK/logs/$name.json'))['results'][0]['median']:.4f}\")")
+        hyperfine --shell=none --runs "$n" --warmup 1 --export-json "$WORK/logs/$name.hyperfine.json" \
+            -- "$(printf '%q ' "$@")" >"$WORK/logs/$name.hyperfine.txt" 2>&1 ||
+            die "hyperfine on \`$*\` failed (see $WORK/logs/$name.hyperfine.txt)"
+        MEDIAN=$(py "import json; print(f\"{json.load(open('$WORK/logs/$name.hyperfine.json'))['results'][0]['median']:.4f}\")")
         step "$name-rss" "$@"
         return
     fi
@@ -159,8 +159,9 @@ section_noop() {
     [[ $items -ge 10000 ]] || die "noop: only $items items; the cohort is too small"
     figure "noop.setup_cold_run: $WALL s (10 stages, $instances instances; $items items, $records records; peak $RSS_MB MB)"
     median_of "$RUNS" noop-rerun "$RADFLOW" run bench-noop.yaml --cache cache/noop -q
-    "$RADFLOW" run bench-noop.yaml --cache cache/noop 2>/dev/null | grep -q 'nothing to do' ||
-        die "noop: the rerun computed something"
+    local summary
+    summary=$("$RADFLOW" run bench-noop.yaml --cache cache/noop 2>/dev/null)
+    [[ $summary == *"nothing to do"* ]] || die "noop: the rerun computed something"
     figure "noop.rerun: $MEDIAN s median of $RUNS ($items cached items; target < 0.1 s: $(verdict "$MEDIAN" '<' 0.1))"
     figure "noop.rerun_peak_rss: $RSS_MB MB"
     cd "$ROOT"
@@ -280,7 +281,7 @@ section_stages() {
     for n in 122 61; do
         rm -rf "cache/stages$n"
         step "stages-cold-$n" "$RADFLOW" run "bench-stages$n.yaml" --cache "cache/stages$n" --only resized --json
-            local rf_wall=$WALL rf_rss=$RSS_MB rf_cpu=$CPU_S
+        local rf_wall=$WALL rf_rss=$RSS_MB rf_cpu=$CPU_S
         figure "stages.cold_${n}_patients: $rf_wall s, peak $rf_rss MB, cpu $rf_cpu s ($(stage_rows "$WORK/logs/stages-cold-$n.out" slices lesions resized))"
         if [[ $n == 122 ]]; then
             local wall122=$rf_wall rss122=$rf_rss cpu122=$rf_cpu
@@ -360,7 +361,7 @@ section_cold() {
 
 # ---- slurm: a foreach of sleeps as job arrays under several shard sizes ----
 section_slurm() {
-    scontrol ping 2>/dev/null | grep -q UP || die "slurm: no cluster answers \`scontrol ping\` (.ci/slurm/start.sh starts one)"
+    [[ $(scontrol ping 2>/dev/null) == *UP* ]] || die "slurm: no cluster answers \`scontrol ping\` (.ci/slurm/start.sh starts one)"
     local items=${SLURM_ITEMS:-48} sleep_s=${SLURM_SLEEP:-0.5} shard i cpus
     cpus=$(sinfo -h -o '%C' | awk -F/ '{print $4}')
     mkdir -p "$WORK/data/slurm-items"
