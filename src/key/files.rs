@@ -123,15 +123,20 @@ pub fn hash_inputs(
 
 /// Every regular file below `dir` (following symlinks), as (relative name, path), sorted.
 fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
+    let mut entries: Vec<(PathBuf, fs::FileType)> = fs::read_dir(dir)?
+        .map(|e| e.and_then(|e| Ok((e.path(), e.file_type()?))))
         .collect::<Result<_, _>>()?;
-    entries.sort();
-    for path in entries {
-        let meta = fs::metadata(&path)?;
-        if meta.is_dir() {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, kind) in entries {
+        // The folder entry's type costs no `stat`; only a link needs its target's.
+        let kind = if kind.is_symlink() {
+            fs::metadata(&path)?.file_type()
+        } else {
+            kind
+        };
+        if kind.is_dir() {
             walk(root, &path, out)?;
-        } else if meta.is_file() {
+        } else if kind.is_file() {
             let rel = normalize(path.strip_prefix(root).unwrap_or(&path));
             out.push((rel, path));
         }
@@ -164,6 +169,30 @@ mod tests {
         };
         let files = hash_inputs(&ws, &[input], &StatCache::in_memory()).unwrap();
         assert_eq!(files.keys().collect::<Vec<_>>(), ["img/P1/scan.nrrd"]);
+    }
+
+    #[test]
+    fn linked_files_and_folders_are_followed_under_their_link_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("store");
+        fs::create_dir_all(elsewhere.join("P2")).unwrap();
+        fs::write(elsewhere.join("P2/scan.nrrd"), b"s2").unwrap();
+        fs::write(elsewhere.join("one.nrrd"), b"s3").unwrap();
+        fs::create_dir_all(dir.path().join("img/P1")).unwrap();
+        fs::write(dir.path().join("img/P1/scan.nrrd"), b"s1").unwrap();
+        std::os::unix::fs::symlink(elsewhere.join("P2"), dir.path().join("img/P2")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.join("one.nrrd"), dir.path().join("img/P1/b.nrrd"))
+            .unwrap();
+        let ws = Workspace::new(dir.path().to_path_buf());
+        let input = FileInput::Tree {
+            dir: "img".into(),
+            include: vec!["**/*.nrrd".into()],
+        };
+        let files = hash_inputs(&ws, &[input], &StatCache::in_memory()).unwrap();
+        assert_eq!(
+            files.keys().collect::<Vec<_>>(),
+            ["img/P1/b.nrrd", "img/P1/scan.nrrd", "img/P2/scan.nrrd"]
+        );
     }
 
     #[test]
