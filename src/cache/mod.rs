@@ -5,6 +5,7 @@ mod atomic;
 mod entry;
 mod error;
 mod gc;
+mod presence;
 mod runs;
 mod store;
 mod verify;
@@ -13,6 +14,7 @@ pub use atomic::{TempFile, host_name, temp_name, write_atomic};
 pub use entry::{ENTRY_FORMAT, ItemEntry, StageEntry, decode_digests, encode_digests};
 pub use error::CacheError;
 pub use gc::{GcOptions, GcReport, collect};
+pub use presence::ObjectPresence;
 pub use runs::{
     InstanceRecord, ItemCounts, LastKey, RUN_FORMAT, RunLog, RunRecord, Status, runs_in,
 };

@@ -1,12 +1,10 @@
 //! State shared by every instance of one run.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex, RwLock};
-
-use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use super::progress::Progress;
-use crate::cache::{LastKey, Store};
+use crate::cache::{LastKey, ObjectPresence, Store};
 use crate::dataset::Dataset;
 use crate::digest::Digest;
 use crate::key::StatCache;
@@ -63,7 +61,7 @@ pub struct RunContext<'a> {
     datasets: Mutex<HashMap<Digest, Arc<Dataset>>>,
     /// Objects seen to exist in this run: stages share many (slices flow through several),
     /// so each is looked up once.
-    present: RwLock<HashSet<Digest>>,
+    presence: ObjectPresence,
 }
 
 impl<'a> RunContext<'a> {
@@ -75,6 +73,7 @@ impl<'a> RunContext<'a> {
     ) -> Self {
         let stat = StatCache::load(store.state_dir().join("stat-cache.json"));
         let progress = Progress::new(options.quiet);
+        let presence = ObjectPresence::new(store.clone());
         Self {
             plan,
             store,
@@ -83,7 +82,7 @@ impl<'a> RunContext<'a> {
             progress,
             last_keys,
             datasets: Mutex::new(HashMap::new()),
-            present: RwLock::new(HashSet::new()),
+            presence,
         }
     }
 
@@ -109,17 +108,7 @@ impl<'a> RunContext<'a> {
 
     /// How many of `digests` are not in the object store.
     pub fn count_missing(&self, digests: &[Digest]) -> usize {
-        let found: Vec<Digest> = {
-            let known = self.present.read().expect("present objects");
-            digests
-                .par_iter()
-                .filter(|d| known.contains(d) || self.store.has_object(d))
-                .copied()
-                .collect()
-        };
-        let missing = digests.len() - found.len();
-        self.present.write().expect("present objects").extend(found);
-        missing
+        self.presence.count_missing(digests)
     }
 
     /// Keeps a freshly computed dataset so readers need not parse it back.
