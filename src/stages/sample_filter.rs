@@ -368,8 +368,13 @@ fn report_drops(ctx: &StageContext<'_>, dropped: &[(String, String)]) {
             .push(id);
     }
     for (reason, ids) in by_reason {
+        let noun = if ids.len() == 1 {
+            "patient"
+        } else {
+            "patients"
+        };
         ctx.warn(format!(
-            "dropped {} patients ({reason}): {}",
+            "dropped {} {noun} ({reason}): {}",
             ids.len(),
             ids.join(", ")
         ));
