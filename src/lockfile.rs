@@ -60,22 +60,29 @@ pub fn lock_path(pipeline_file: &Path) -> PathBuf {
 impl LockFile {
     /// `None` when there is no lock file.
     pub fn read(path: &Path) -> Result<Option<LockFile>, LockError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(LockError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-        };
-        serde_yaml::from_str(&text)
-            .map(Some)
-            .map_err(|e| LockError::Parse {
+        Self::read_text(path)?
+            .map(|text| Self::parse(&text, path))
+            .transpose()
+    }
+
+    /// The file's text as it is; `None` when there is no lock file.
+    pub fn read_text(path: &Path) -> Result<Option<String>, LockError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(LockError::Io {
                 path: path.to_path_buf(),
-                message: e.to_string(),
-            })
+                source,
+            }),
+        }
+    }
+
+    /// Parses the text of the lock file at `path` (named in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<LockFile, LockError> {
+        serde_yaml::from_str(text).map_err(|e| LockError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
     }
 
     /// The YAML text: deterministic (sorted maps), so unchanged results give unchanged files.

@@ -140,10 +140,13 @@ fn update_lock(plan: &crate::plan::Plan, report: &RunReport, frozen: bool) -> Re
     let path = lock_path(&plan.pipeline.file);
     let new = LockFile::from_run(plan, &report.record);
     // The text is deterministic: comparing bytes spares parsing the old file on every rerun.
-    if std::fs::read_to_string(&path).is_ok_and(|text| text == new.to_text()) {
+    let old_text = LockFile::read_text(&path)?;
+    if old_text.as_deref() == Some(new.to_text().as_str()) {
         return Ok(false);
     }
-    let old = LockFile::read(&path)?;
+    let old = old_text
+        .map(|text| LockFile::parse(&text, &path))
+        .transpose()?;
     if frozen {
         let changed: Vec<&String> = new
             .stages
