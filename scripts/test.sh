@@ -3,7 +3,8 @@
 # all of it. Needs root for the Debian packages and the local Slurm (CI runs as root).
 #
 #   - ONNX Runtime 1.31.1 in .radflow/ (scripts/setup-onnxruntime.sh)
-#   - Python packages for interop checks (requirements-dev.txt)
+#   - Python reference implementations in .radflow/venv (requirements-dev.txt,
+#     scripts/setup-python.sh); tests find the interpreter through RADFLOW_PYTHON
 #   - Debian: chromium + nodejs (the report page in a real browser), python3-torch +
 #     python3-torchvision (the Inception-v3 export script, random weights), and Slurm
 #     (.ci/slurm/start.sh: a single-node cluster for the executor tests)
@@ -25,8 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-step "python packages"
-python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+step "python packages (.radflow/venv)"
+RADFLOW_PYTHON="$(bash scripts/setup-python.sh | tail -n1)"
+export RADFLOW_PYTHON
 
 step "onnx runtime"
 bash scripts/setup-onnxruntime.sh >/dev/null
