@@ -28,3 +28,4 @@ pub mod report_page;
 pub mod seg;
 pub mod slurm;
 pub mod synth;
+pub mod volume;
