@@ -24,6 +24,7 @@ pub mod imaging;
 pub mod learn;
 pub mod nrrd;
 pub mod onnx;
+pub mod radiomics;
 pub mod report_page;
 pub mod seg;
 pub mod slurm;

@@ -14,6 +14,7 @@ pub mod evaluate;
 mod feature_matrix;
 pub mod lesion_filter;
 pub mod onnx_features;
+pub mod radiomics;
 pub mod report;
 pub mod resize;
 pub mod sample_filter;
@@ -150,6 +151,7 @@ pub static KINDS: &[KindInfo] = &[
     KindInfo::of::<train_head::TrainHead>(),
     KindInfo::of::<evaluate::Evaluate>(),
     KindInfo::of::<report::Report>(),
+    KindInfo::of::<radiomics::Radiomics>(),
 ];
 
 /// The kind named `name`.
