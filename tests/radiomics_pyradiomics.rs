@@ -84,7 +84,8 @@ fn run_case(dir: &Path, case: &Value) -> Result<Features, RadiomicsError> {
         .iter()
         .map(|v| v.as_f64().unwrap())
         .collect();
-    let settings = Settings::default();
+    let settings: Settings =
+        serde_json::from_value(case["settings"].clone()).expect("settings as radflow names them");
     fn extract<T: Intensity>(
         image: &[T],
         mask: &[u8],

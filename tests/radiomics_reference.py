@@ -37,13 +37,21 @@ CLASSES_2D = ["shape2D", "firstorder", "glcm", "glrlm", "glszm"]
 CLASSES_3D = ["shape", "firstorder", "glcm", "glrlm", "glszm"]
 
 
-def extractor(mode):
-    """PyRadiomics' defaults (binWidth 25, distances [1], symmetrical GLCM), five classes."""
+# radflow's setting names -> PyRadiomics'.
+SETTING_NAMES = {"bin_width": "binWidth", "distances": "distances", "symmetric_glcm": "symmetricalGLCM",
+                 "voxel_array_shift": "voxelArrayShift"}
+
+
+def extractor(mode, settings):
+    """PyRadiomics' defaults (binWidth 25, distances [1], symmetrical GLCM) unless `settings`
+    overrides them, five classes."""
+    kwargs = {"binWidth": 25}
+    kwargs.update({SETTING_NAMES[k]: v for k, v in settings.items()})
     if mode == "2d":
-        ex = featureextractor.RadiomicsFeatureExtractor(binWidth=25, force2D=True, force2Ddimension=0)
+        ex = featureextractor.RadiomicsFeatureExtractor(force2D=True, force2Ddimension=0, **kwargs)
         classes = CLASSES_2D
     else:
-        ex = featureextractor.RadiomicsFeatureExtractor(binWidth=25)
+        ex = featureextractor.RadiomicsFeatureExtractor(**kwargs)
         classes = CLASSES_3D
     ex.disableAllFeatures()
     for c in classes:
@@ -54,16 +62,17 @@ def extractor(mode):
 EXTRACTORS = {}
 
 
-def run_pyradiomics(mode, image, mask, spacing_xyz):
+def run_pyradiomics(mode, image, mask, spacing_xyz, settings):
     """image, mask: numpy [z, y, x]; spacing_xyz as SimpleITK wants it."""
-    if mode not in EXTRACTORS:
-        EXTRACTORS[mode] = extractor(mode)
+    key = (mode, json.dumps(settings, sort_keys=True))
+    if key not in EXTRACTORS:
+        EXTRACTORS[key] = extractor(mode, settings)
     img = sitk.GetImageFromArray(image)
     img.SetSpacing(tuple(float(s) for s in spacing_xyz))
     msk = sitk.GetImageFromArray(mask.astype(np.uint8))
     msk.CopyInformation(img)
     try:
-        out = EXTRACTORS[mode].execute(img, msk, label=1)
+        out = EXTRACTORS[key].execute(img, msk, label=1)
     except ValueError as e:
         return {"refused": str(e)}
     features = {k: float(v) for k, v in out.items() if k.startswith("original_")}
@@ -78,7 +87,7 @@ class Cases:
         self.out_dir = out_dir
         self.cases = []
 
-    def add(self, name, mode, image, mask, spacing, thickness=None):
+    def add(self, name, mode, image, mask, spacing, thickness=None, settings=None):
         """2-D: image [y, x], spacing [row, col]; 3-D: image [z, y, x], spacing [z, y, x]."""
         image = np.ascontiguousarray(image)
         mask = np.ascontiguousarray((mask == 1).astype(np.uint8))
@@ -102,7 +111,8 @@ class Cases:
             "thickness": None if thickness is None else float(thickness),
             "image": image_file,
             "mask": mask_file,
-            "result": run_pyradiomics(mode, volume, volume_mask, spacing_xyz),
+            "settings": settings or {},
+            "result": run_pyradiomics(mode, volume, volume_mask, spacing_xyz, settings or {}),
         })
 
 
@@ -236,6 +246,28 @@ def synthetic(cases, quick):
     cases.add("edge/lesion_fills_the_slice", "2d", image, full, (0.5, 2.0), 4.0)
     two_levels = np.where(np.arange(14)[None, :] < 7, 10, 60).astype(np.int16) * np.ones((12, 1), np.int16)
     cases.add("edge/two_gray_levels", "2d", two_levels, square, (1.0, 1.0), 1.0)
+
+    # Settings other than the defaults, on fresh textures.
+    variants = [
+        {"bin_width": 10},
+        {"bin_width": 3.5},
+        {"distances": [1, 2]},
+        {"distances": [2]},
+        {"symmetric_glcm": False},
+        {"voxel_array_shift": 1000},
+        {"bin_width": 40, "distances": [1, 3], "symmetric_glcm": False, "voxel_array_shift": 25.5},
+    ]
+    for i, settings in enumerate(variants):
+        h, w = int(rng.integers(15, 50)), int(rng.integers(15, 50))
+        image = texture(rng, (h, w), -100, 700).round().astype(np.int16)
+        if i % 2:
+            image = image.astype(np.float32) / 3
+        cases.add("settings2d/%d_%s" % (i, "_".join("%s=%s" % kv for kv in settings.items())), "2d", image,
+                  blob(rng, (h, w), 0.35), (0.8, 0.6), 2.5, settings)
+        shape = (5, 16, 19)
+        cases.add("settings3d/%d_%s" % (i, "_".join("%s=%s" % kv for kv in settings.items())), "3d",
+                  texture(rng, shape, 0, 900).round().astype(np.int16), blob(rng, shape, 0.3), (2.0, 0.7, 0.9),
+                  None, settings)
 
     # Volumes.
     n3 = 3 if quick else 12

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::context::{Emit, MapRequest, OnError, StageContext};
-use super::counts::slice_counts;
+use super::counts::{PATIENT_FIELD, slice_counts};
 use super::dropped::dropped_value;
 use super::error::StageError;
 use super::kind::{ParamError, Port, Stage};
@@ -227,7 +227,7 @@ impl Stage for Radiomics {
 
 /// "patient `P01`, slice 42" when the record says so, else its id.
 fn describe(record: &Record) -> String {
-    let patient = record.str("patient_id").ok();
+    let patient = record.str(PATIENT_FIELD).ok();
     let slice = record.int("slice").ok();
     match (patient, slice) {
         (Some(p), Some(s)) => format!("patient `{p}`, slice {s} (`{}`)", record.id),

@@ -1,0 +1,86 @@
+//! The `radiomics` stage in a pipeline on a tiny synthetic cohort: per lesion slice (2d) and
+//! per patient (3d), item-level cached on the slices and the settings.
+
+mod common;
+
+use common::Project;
+
+const PIPELINE: &str = r#"
+pipeline: radiomics
+stages:
+  patients:
+    kind: sample_filter
+    with: {clinical: data/clinical.csv, images: data}
+  slices:
+    kind: slice_extract
+    input: patients
+    with: {lesion: {segment_names: [tumor]}}
+  lesions:
+    kind: lesion_filter
+    input: slices
+    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
+  radiomics:
+    kind: radiomics
+    input: lesions
+    with: {mode: 2d, spacing: [0.9, 0.9], thickness: 3.0}
+  radiomics-3d:
+    kind: radiomics
+    input: patients
+    with: {mode: 3d}
+"#;
+
+fn cohort() -> Project {
+    common::tiny_study(PIPELINE, "12", "48", "8,12")
+}
+
+fn record_count(stdout: &str, stage: &str) -> usize {
+    stdout
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(stage))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no record count for {stage} in\n{stdout}"))
+}
+
+#[test]
+fn radiomics_gives_one_vector_per_lesion_slice_and_per_patient() {
+    let p = cohort();
+    let run = p.run(&["run"]).ok();
+    let lesions = record_count(&run.stdout, "lesions");
+    let slices = record_count(&run.stdout, "radiomics");
+    let patients = record_count(&run.stdout, "patients");
+    assert!(lesions > 0);
+    // Every synthetic lesion slice is at least 10 pixels, so none is refused.
+    assert_eq!(slices, lesions, "{}", run.stderr);
+    assert_eq!(record_count(&run.stdout, "radiomics-3d"), patients);
+}
+
+#[test]
+fn changing_bin_width_recomputes_radiomics_only() {
+    let p = cohort();
+    let first = p.run(&["run"]).ok();
+    let slices = record_count(&first.stdout, "radiomics");
+    let run = p.run(&["run", "--set", "radiomics.bin_width=10"]).ok();
+    assert_eq!(run.status_of("slices"), "cached");
+    assert_eq!(run.status_of("lesions"), "cached");
+    assert_eq!(run.status_of("radiomics-3d"), "cached");
+    assert_eq!(run.items_of("radiomics"), (slices, slices));
+    let again = p.run(&["run", "--set", "radiomics.bin_width=10"]).ok();
+    assert_eq!(again.status_of("radiomics"), "cached");
+}
+
+#[test]
+fn a_slice_without_spacing_and_no_fallback_is_a_clear_error() {
+    let p = cohort();
+    p.write(
+        "radflow.yaml",
+        &PIPELINE.replace("spacing: [0.9, 0.9], ", ""),
+    );
+    let run = p.run(&["run"]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("spacing"),
+        "the error names the missing field:\n{}",
+        run.stderr
+    );
+}
