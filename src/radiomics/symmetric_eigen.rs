@@ -72,9 +72,7 @@ fn tridiagonal_ql(a: &[f64], n: usize) -> Option<Vec<f64>> {
         *v = a[at(i, i)];
     }
     // Implicit QL on the tridiagonal (d: diagonal, e: sub-diagonal shifted down by one).
-    for i in 1..n {
-        e[i - 1] = e[i];
-    }
+    e.copy_within(1..n, 0);
     e[n - 1] = 0.0;
     for l in 0..n {
         let mut iterations = 0;
