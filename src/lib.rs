@@ -9,6 +9,7 @@ pub mod cache;
 pub mod cli;
 pub mod dataset;
 pub mod digest;
+pub mod durable;
 pub mod error;
 pub mod exec;
 pub mod exit_code;
@@ -16,6 +17,7 @@ pub mod key;
 pub mod lockfile;
 pub mod plan;
 pub mod spec;
+pub mod stage_api;
 pub mod stages;
 pub mod workspace;
 

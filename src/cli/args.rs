@@ -138,6 +138,9 @@ pub struct WorkerArgs {
     pub shards: Option<usize>,
     #[arg(long)]
     pub shard_index: Option<usize>,
+    /// Where to write what the worker did (JSON), for the coordinator.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<std::path::PathBuf>,
     #[arg(short, long)]
     pub jobs: Option<usize>,
     #[arg(long)]

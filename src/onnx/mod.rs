@@ -19,6 +19,7 @@ mod model;
 mod model_spec;
 mod packer;
 pub mod runtime;
+mod runtime_version;
 mod tensor_info;
 
 pub use error::{OnnxError, Role};

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::StageContext;
-use super::error::StageError;
 use super::feature_matrix::FeatureMatrix;
-use super::kind::{ParamError, Port, Stage};
 use crate::dataset::{Dataset, Record, Value};
 use crate::learn::{TrainedHead, evaluate, patient_vote};
 use crate::report_page::{ClassMetrics, LearningRate, RunSummary, SplitMode};
+use crate::stage_api::StageContext;
+use crate::stage_api::StageError;
+use crate::stage_api::{ParamError, Port, Stage};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

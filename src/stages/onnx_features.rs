@@ -12,12 +12,11 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::{Emit, MapRequest, OnError, StageContext};
-use super::counts::slice_counts;
-use super::error::StageError;
-use super::kind::{FileInput, ParamError, Port, Stage};
 use crate::dataset::{Dataset, Record, Tensor, Value};
 use crate::onnx::{ChannelOrder, FeatureConfig, FeatureExtractor, ImageRef, Layout};
+use crate::stage_api::StageError;
+use crate::stage_api::{Emit, MapRequest, OnError, StageContext};
+use crate::stage_api::{FileInput, ParamError, Port, Stage};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,6 +88,17 @@ impl Stage for OnnxFeatures {
 
     fn files(&self) -> Vec<FileInput> {
         vec![FileInput::Path(self.params.model.clone())]
+    }
+
+    /// The features are ONNX Runtime's arithmetic: another runtime release may change their
+    /// last bits, so its version is part of every key.
+    fn runtime(&self) -> Result<BTreeMap<String, String>, StageError> {
+        let version =
+            crate::onnx::runtime::version().map_err(|e| StageError::invalid(e.to_string()))?;
+        Ok(BTreeMap::from([(
+            "onnx runtime".to_string(),
+            version.to_string(),
+        )]))
     }
 
     fn missing_file_hint(&self, path: &str) -> Option<String> {
@@ -176,11 +186,7 @@ impl Stage for OnnxFeatures {
             on_error: OnError::Stop,
             compute: &compute,
         })?;
-        let counts = slice_counts(&output.records);
-        Ok(Dataset::new(
-            output.records,
-            BTreeMap::from([("counts".to_string(), Value::Map(counts))]),
-        )?)
+        Ok(Dataset::from_records(output.records)?.with_roles(&images.roles()))
     }
 }
 

@@ -10,13 +10,13 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::StageContext;
-use super::counts::{CLASS_FIELD, PATIENT_FIELD, count_value, patients_by_class};
 use super::dropped::dropped_value;
-use super::error::StageError;
-use super::kind::{FileInput, ParamError, Port, Stage};
+use super::study_fields::{CLASS_FIELD, PATIENT_FIELD, study_roles};
 use crate::dataset::{Dataset, FileRef, Record, Value};
 use crate::key::glob_matches;
+use crate::stage_api::StageContext;
+use crate::stage_api::StageError;
+use crate::stage_api::{FileInput, ParamError, Port, Stage};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -227,17 +227,8 @@ impl Stage for SampleFilter {
             )));
         }
         report_drops(ctx, &dropped);
-        let patients = patients_by_class(&records);
-        let mut meta = BTreeMap::new();
-        meta.insert(
-            "counts".into(),
-            Value::Map(BTreeMap::from([(
-                "patients".into(),
-                count_value(&patients),
-            )])),
-        );
-        meta.insert("dropped".into(), dropped_value(&dropped));
-        Ok(Dataset::new(records, meta)?)
+        let meta = BTreeMap::from([("dropped".into(), dropped_value(&dropped))]);
+        Ok(Dataset::new(records, meta)?.with_roles(&study_roles()))
     }
 }
 

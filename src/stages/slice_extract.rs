@@ -14,16 +14,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::{Emit, MapRequest, OnError, StageContext};
-use super::counts::{count_value, records_by_class, slice_counts};
 use super::dropped::dropped_value;
-use super::error::StageError;
-use super::kind::{ParamError, Port, Stage};
 use crate::dataset::{Dataset, FileRef, Record, Tensor, Value};
 use crate::nrrd::{self, Samples};
 use crate::seg::{
     AlignTolerance, AxialAxis, Geometry, LesionSelector, Segmentation, align_lesion, extract_slice,
 };
+use crate::stage_api::StageError;
+use crate::stage_api::{Emit, MapRequest, OnError, StageContext};
+use crate::stage_api::{ParamError, Port, Stage};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -111,21 +110,11 @@ impl Stage for SliceExtract {
                 record.fields.remove(field);
             }
         }
-        let in_extent: Vec<&Record> = output
-            .records
-            .iter()
-            .filter(|r| r.bool("in_extent").unwrap_or(false))
-            .collect();
-        let mut counts = slice_counts(&output.records);
-        counts.insert(
-            "lesion_slices".to_string(),
-            count_value(&records_by_class(in_extent.iter().copied())),
-        );
-        let mut meta = BTreeMap::from([("counts".to_string(), Value::Map(counts))]);
+        let mut meta = BTreeMap::new();
         if !output.dropped.is_empty() {
             meta.insert("dropped".into(), dropped_value(&output.dropped));
         }
-        Ok(Dataset::new(output.records, meta)?)
+        Ok(Dataset::new(output.records, meta)?.with_roles(&patients.roles()))
     }
 }
 

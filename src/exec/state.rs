@@ -1,15 +1,16 @@
-//! State shared by every instance of one run.
+//! What every instance of one run shares: the plan, the store, file hashes, earlier keys,
+//! parsed datasets and which objects exist.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use super::progress::Progress;
-use crate::cache::{LastKey, ObjectPresence, Store};
+use crate::cache::{LastKey, ObjectError, ObjectPresence, Store};
 use crate::dataset::Dataset;
 use crate::digest::Digest;
 use crate::key::StatCache;
 use crate::plan::Plan;
-use crate::stages::StageError;
+use crate::stage_api::StageError;
 
 /// How a run behaves.
 #[derive(Debug, Clone)]
@@ -20,13 +21,9 @@ pub struct RunOptions {
     pub keep_going: bool,
     /// No progress output.
     pub quiet: bool,
-    /// Cluster worker: compute only this shard of one map instance's items.
-    pub shard: Option<Shard>,
-    /// Write a run record (workers do not: the coordinator records the run).
+    /// Write a run record and remember keys (a cluster worker does not: the coordinator
+    /// records the run).
     pub record: bool,
-    /// Compute nothing: take every result from the cache or fail (the coordinator's pass
-    /// after the cluster jobs).
-    pub cached_only: bool,
 }
 
 impl RunOptions {
@@ -35,28 +32,18 @@ impl RunOptions {
             jobs,
             keep_going,
             quiet,
-            shard: None,
             record: true,
-            cached_only: false,
         }
     }
 }
 
-/// Items `index`, `index + count`, ... of instance `instance`'s map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub instance: usize,
-    pub index: usize,
-    pub count: usize,
-}
-
-pub struct RunContext<'a> {
+pub struct RunState<'a> {
     pub plan: &'a Plan,
     pub store: Store,
     pub stat: StatCache,
     pub options: RunOptions,
     pub progress: Progress,
-    /// Each instance's last known key (from earlier runs), for "why" messages.
+    /// Each instance's last known key (from earlier runs), for "why".
     pub last_keys: BTreeMap<String, LastKey>,
     datasets: Mutex<HashMap<Digest, Arc<Dataset>>>,
     /// Objects seen to exist in this run: stages share many (slices flow through several),
@@ -64,7 +51,7 @@ pub struct RunContext<'a> {
     presence: ObjectPresence,
 }
 
-impl<'a> RunContext<'a> {
+impl<'a> RunState<'a> {
     pub fn new(
         plan: &'a Plan,
         store: Store,
@@ -120,10 +107,10 @@ impl<'a> RunContext<'a> {
     }
 }
 
-pub fn object_reason(error: crate::cache::ObjectError) -> &'static str {
+pub fn object_reason(error: ObjectError) -> &'static str {
     match error {
-        crate::cache::ObjectError::Missing => "missing",
-        crate::cache::ObjectError::Damaged => "damaged",
-        crate::cache::ObjectError::Unreadable => "unreadable",
+        ObjectError::Missing => "missing",
+        ObjectError::Damaged => "damaged",
+        ObjectError::Unreadable => "unreadable",
     }
 }

@@ -1,57 +1,51 @@
-//! The executor's side of [`StageContext`]: what one running instance may touch.
+//! The engine's side of [`StageContext`]: what one running instance may touch.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::interrupt;
-use super::map;
-use super::progress::StageBar;
-use super::run_context::{RunContext, object_reason};
-use crate::cache::{ItemCounts, temp_name};
+use super::super::interrupt;
+use super::super::progress::StageBar;
+use super::super::state::{RunState, object_reason};
+use super::map::{ItemScope, ItemWork, Tally, run_map};
 use crate::dataset::{BlobRef, FileRef};
-use crate::digest::Digest;
+use crate::durable::temp_name;
 use crate::plan::Instance;
-use crate::stages::{Host, MapOutput, MapRequest, StageContext, StageError, Upstream};
+use crate::stage_api::{Host, MapOutput, MapRequest, StageContext, StageError, Upstream};
 use crate::workspace::{Workspace, checked_write_path};
 
 pub struct LocalHost<'r, 'p> {
-    pub run: &'r RunContext<'p>,
+    pub state: &'r RunState<'p>,
     pub instance: &'p Instance,
     pub inputs: BTreeMap<String, Vec<Upstream>>,
     pub files: BTreeMap<String, FileRef>,
-    /// Ignore item entries (the instance is forced).
-    pub forced: bool,
+    /// The runtime facts in the instance's key (item keys take them too).
+    pub runtime: BTreeMap<String, String>,
+    pub work: ItemWork,
     pub bar: StageBar,
-    /// Item keys the output was assembled from (recorded in the stage entry for `gc`).
-    pub item_keys: Mutex<Vec<Digest>>,
-    pub items: Mutex<Option<ItemCounts>>,
-    pub saved_ms: AtomicU64,
-    pub warnings: Mutex<Vec<String>>,
+    pub tally: Tally,
     scratch: Mutex<Vec<PathBuf>>,
 }
 
 impl<'r, 'p> LocalHost<'r, 'p> {
     pub fn new(
-        run: &'r RunContext<'p>,
+        state: &'r RunState<'p>,
         instance: &'p Instance,
         inputs: BTreeMap<String, Vec<Upstream>>,
         files: BTreeMap<String, FileRef>,
-        forced: bool,
+        runtime: BTreeMap<String, String>,
+        work: ItemWork,
         bar: StageBar,
     ) -> Self {
         Self {
-            run,
+            state,
             instance,
             inputs,
             files,
-            forced,
+            runtime,
+            work,
             bar,
-            item_keys: Mutex::new(Vec::new()),
-            items: Mutex::new(None),
-            saved_ms: AtomicU64::new(0),
-            warnings: Mutex::new(Vec::new()),
+            tally: Tally::default(),
             scratch: Mutex::new(Vec::new()),
         }
     }
@@ -67,7 +61,7 @@ impl Drop for LocalHost<'_, '_> {
 
 impl Host for LocalHost<'_, '_> {
     fn workspace(&self) -> &Workspace {
-        &self.run.plan.pipeline.workspace
+        &self.state.plan.pipeline.workspace
     }
 
     fn inputs(&self, port: &str) -> &[Upstream] {
@@ -79,7 +73,7 @@ impl Host for LocalHost<'_, '_> {
     }
 
     fn read_blob(&self, blob: &BlobRef) -> Result<Vec<u8>, StageError> {
-        self.run
+        self.state
             .store
             .get_object(&blob.digest)
             .map_err(|e| StageError::Object {
@@ -93,7 +87,7 @@ impl Host for LocalHost<'_, '_> {
             checked_write_path(name).map_err(|e| StageError::invalid(format!("blob name: {e}")))?;
         }
         let digest = self
-            .run
+            .state
             .store
             .put_object(bytes)
             .map_err(|e| StageError::Cache(e.to_string()))?;
@@ -104,12 +98,12 @@ impl Host for LocalHost<'_, '_> {
         })
     }
 
-    fn put_file(&self, path: &std::path::Path, name: Option<&str>) -> Result<BlobRef, StageError> {
+    fn put_file(&self, path: &Path, name: Option<&str>) -> Result<BlobRef, StageError> {
         if let Some(name) = name {
             checked_write_path(name).map_err(|e| StageError::invalid(format!("blob name: {e}")))?;
         }
         let (digest, size) = self
-            .run
+            .state
             .store
             .put_file(path)
             .map_err(|e| StageError::Cache(e.to_string()))?;
@@ -120,8 +114,8 @@ impl Host for LocalHost<'_, '_> {
         })
     }
 
-    fn copy_blob(&self, blob: &BlobRef, target: &std::path::Path) -> Result<(), StageError> {
-        self.run
+    fn copy_blob(&self, blob: &BlobRef, target: &Path) -> Result<(), StageError> {
+        self.state
             .store
             .copy_object(&blob.digest, target)
             .map_err(|e| StageError::Object {
@@ -133,7 +127,7 @@ impl Host for LocalHost<'_, '_> {
     fn open_file(&self, file: &FileRef) -> Result<PathBuf, StageError> {
         let path = self.workspace().resolve(&file.path);
         let now = self
-            .run
+            .state
             .stat
             .hash(&path)
             .map_err(|e| StageError::file(&file.path, e))?;
@@ -151,11 +145,26 @@ impl Host for LocalHost<'_, '_> {
         ctx: &StageContext<'_>,
         request: MapRequest<'_>,
     ) -> Result<MapOutput, StageError> {
-        map::run_map(self, ctx, request)
+        let kind = &self.instance.kind;
+        let scope = ItemScope {
+            store: &self.state.store,
+            kind: kind.kind(),
+            version: kind.version(),
+            runtime: &self.runtime,
+            params: kind.fingerprint(),
+            work: self.work,
+            bar: &self.bar,
+            tally: &self.tally,
+        };
+        run_map(&scope, ctx, request)
     }
 
     fn scratch_dir(&self) -> Result<PathBuf, StageError> {
-        let dir = self.run.store.tmp_dir().join(format!("{}.d", temp_name()));
+        let dir = self
+            .state
+            .store
+            .tmp_dir()
+            .join(format!("{}.d", temp_name()));
         std::fs::create_dir_all(&dir)
             .map_err(|e| StageError::Cache(format!("{}: {e}", dir.display())))?;
         self.scratch.lock().expect("scratch list").push(dir.clone());
@@ -163,11 +172,11 @@ impl Host for LocalHost<'_, '_> {
     }
 
     fn publish_dir(&self) -> PathBuf {
-        self.run.plan.pipeline.output_dir.join(&self.instance.id)
+        self.state.plan.pipeline.output_dir.join(&self.instance.id)
     }
 
     fn warn(&self, message: String) {
-        self.warnings.lock().expect("warnings").push(message);
+        self.tally.warn(message);
     }
 
     fn progress(&self, done: u64, total: u64) {
@@ -175,7 +184,7 @@ impl Host for LocalHost<'_, '_> {
     }
 
     fn threads(&self) -> usize {
-        self.run.options.jobs
+        self.state.options.jobs
     }
 
     fn cancelled(&self) -> bool {
@@ -187,12 +196,6 @@ impl Host for LocalHost<'_, '_> {
     }
 
     fn pipeline_name(&self) -> &str {
-        &self.run.plan.pipeline.name
-    }
-}
-
-impl LocalHost<'_, '_> {
-    pub fn add_saved(&self, ms: u64) {
-        self.saved_ms.fetch_add(ms, Ordering::Relaxed);
+        &self.state.plan.pipeline.name
     }
 }

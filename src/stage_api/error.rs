@@ -34,9 +34,10 @@ pub enum StageError {
     Cache(String),
     #[error("interrupted")]
     Interrupted,
-    /// A cluster worker computed its shard of a map's items; the stage is assembled later.
-    #[error("shard computed")]
-    ShardDone,
+    /// The engine ended the stage on purpose after the items it was asked for (a cluster
+    /// worker computing one shard of a map); not a failure, and nothing is committed.
+    #[error("stopped after its share of the items")]
+    Stopped,
     #[error(transparent)]
     Dataset(#[from] DatasetError),
     #[error("blob: {0}")]
@@ -60,12 +61,24 @@ impl StageError {
         match self {
             StageError::Item { .. }
             | StageError::Interrupted
-            | StageError::ShardDone
+            | StageError::Stopped
             | StageError::Object { .. } => self,
             other => StageError::Item {
                 item: item.to_string(),
                 source: Box::new(other),
             },
+        }
+    }
+
+    /// The message without the leading item name when it names `item` (for callers that name
+    /// the item themselves, so it is named once).
+    pub fn message_without_item(&self, item: &str) -> String {
+        match self {
+            StageError::Item {
+                item: named,
+                source,
+            } if named == item => source.to_string(),
+            other => other.to_string(),
         }
     }
 
