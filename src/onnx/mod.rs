@@ -23,7 +23,7 @@ mod runtime_version;
 mod tensor_info;
 
 pub use error::{OnnxError, Role};
-pub use feature_config::{ChannelOrder, FeatureConfig, Layout, MAX_BATCH_VALUES};
+pub use feature_config::{ChannelOrder, FeatureConfig, Layout, MAX_BATCH_VALUES, Network};
 pub use features::FeatureExtractor;
 pub use image_ref::{ImageRef, ImageRefError};
 pub use model::Model;
