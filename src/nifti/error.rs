@@ -27,6 +27,10 @@ pub enum NiftiError {
         expected: String,
     },
 
+    /// The `.img` of a `.hdr` does not exist.
+    #[error("`{}`: its data file `{}` does not exist", file.display(), data.display())]
+    MissingData { file: PathBuf, data: PathBuf },
+
     /// The two transforms of the header place the grid in different places.
     #[error(
         "`{}`: the qform and the sform disagree by {distance_mm:.3} mm at a corner of the \

@@ -168,6 +168,12 @@ pub fn read(path: &Path) -> Result<Nifti, NiftiError> {
                 expected: "a byte offset into the `.img`".to_string(),
             });
         }
+        if !data_path.exists() {
+            return Err(NiftiError::MissingData {
+                file: path.to_path_buf(),
+                data: data_path,
+            });
+        }
         let data = open(&data_path)?;
         decode(header, data, offset as u64, offset as u64, path, &data_path)
     }
