@@ -66,10 +66,13 @@ fn difference(summary: &Summary, want: &Value) -> Option<String> {
             return Some(format!("origin {:?} vs {origin:?}", geometry.origin));
         }
         let step = numbers(&want["steps"][axis]);
-        for i in 0..3 {
-            let got = geometry.directions[axis][i] * geometry.spacing[axis];
-            if (got - step[i]).abs() > TOLERANCE_MM {
-                return Some(format!("step of axis {axis}: {got} vs {}", step[i]));
+        if step.len() != 3 {
+            return Some(format!("the reference gives no step for axis {axis}"));
+        }
+        for (unit, want) in geometry.directions[axis].iter().zip(&step) {
+            let got = unit * geometry.spacing[axis];
+            if (got - want).abs() > TOLERANCE_MM {
+                return Some(format!("step of axis {axis}: {got} vs {want}"));
             }
         }
     }

@@ -251,7 +251,8 @@ pub(crate) mod tests {
 
     #[test]
     fn sizeof_hdr_tells_the_version_and_byte_order() {
-        let cases: &[([u8; 4], Option<(Version, bool)>)] = &[
+        type Case = ([u8; 4], Option<(Version, bool)>);
+        let cases: &[Case] = &[
             ([0x5c, 1, 0, 0], Some((Version::One, true))),
             ([0, 0, 1, 0x5c], Some((Version::One, false))),
             ([0x1c, 2, 0, 0], Some((Version::Two, true))),

@@ -142,13 +142,10 @@ fn header_bytes(
             put(256 + 4 * i, &(*value as f32).to_le_bytes());
         }
     }
-    for row in 0..3 {
-        put(268 + 4 * row, &(ras[row][3] as f32).to_le_bytes());
-        for col in 0..4 {
-            put(
-                280 + 16 * row + 4 * col,
-                &(ras[row][col] as f32).to_le_bytes(),
-            );
+    for (row, values) in ras.iter().enumerate() {
+        put(268 + 4 * row, &(values[3] as f32).to_le_bytes());
+        for (col, value) in values.iter().enumerate() {
+            put(280 + 16 * row + 4 * col, &(*value as f32).to_le_bytes());
         }
     }
     put(344, b"n+1\0");
