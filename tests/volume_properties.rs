@@ -33,8 +33,7 @@ fn nifti_bytes(gzip: bool) -> Vec<u8> {
 fn metaimage_bytes(compressed: bool) -> Vec<u8> {
     let samples: Vec<u8> = (0..24u16).flat_map(|v| (v * 1000).to_le_bytes()).collect();
     let data = if compressed {
-        let mut encoder =
-            flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut encoder, &samples).unwrap();
         encoder.finish().unwrap()
     } else {
