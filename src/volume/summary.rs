@@ -229,7 +229,15 @@ impl Summary {
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         let number = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v}"));
-        let vector = |v: &[f64; 3]| format!("({}, {}, {})", v[0], v[1], v[2]);
+        // Rounding noise of rotated grids (1e-18) reads as 0, not as 35 digits.
+        let value = |x: f64| {
+            if x.abs() < 1e-12 {
+                "0".to_string()
+            } else {
+                format!("{x}")
+            }
+        };
+        let vector = |v: &[f64; 3]| format!("({}, {}, {})", value(v[0]), value(v[1]), value(v[2]));
         let sizes: Vec<String> = self.sizes.iter().map(usize::to_string).collect();
         let format = serde_json::to_value(self.format)
             .ok()
