@@ -24,6 +24,8 @@ pub mod workspace;
 // Formats and numerical building blocks the built-in stages use.
 pub mod imaging;
 pub mod learn;
+pub mod metaimage;
+pub mod nifti;
 pub mod nrrd;
 pub mod onnx;
 pub mod report_page;

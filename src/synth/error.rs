@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::nifti::NiftiError;
 use crate::nrrd::NrrdError;
+use crate::seg::{GeometryError, SegError};
 
 #[derive(Debug, Error)]
 pub enum SynthError {
@@ -29,6 +31,15 @@ pub enum SynthError {
     },
     #[error(transparent)]
     Nrrd(#[from] NrrdError),
+    #[error(transparent)]
+    Nifti(#[from] NiftiError),
+    #[error(transparent)]
+    Seg(#[from] SegError),
+    #[error("synthetic cohort: {0}")]
+    Geometry(#[from] GeometryError),
+    /// A format whose writer is not part of this build.
+    #[error("synthetic cohort: {0}")]
+    Unsupported(String),
     #[error("cannot write `{}`: {source}", path.display())]
     Csv { path: PathBuf, source: csv::Error },
 }

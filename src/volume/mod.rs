@@ -14,6 +14,24 @@
 //!   readers' (`samples_sha256_le`).
 //! - `geometry` is in LPS for every anatomical frame (NIfTI's RAS+ affine is flipped on
 //!   reading), so two files of one patient compare directly.
+//!
+//! The way through: [`detect`] (content to [`Format`]) -> [`read_scan`] /
+//! [`read_segmentation`] (one arm per format: `crate::nrrd`, `crate::nifti`,
+//! `crate::metaimage`, and `dicom.rs`, where the DICOM reader plugs in) -> [`Summary`]
+//! (what `radflow inspect` prints). [`image_files`] lists the files an image is read
+//! from, so input stages hash all of them.
+
+mod detect;
+mod dicom;
+mod error;
+mod read;
+mod summary;
+
+pub use detect::{detect, detect_bytes};
+pub use dicom::{read_dicom_scan, read_dicom_segmentation};
+pub use error::VolumeError;
+pub use read::{image_files, read_scan, read_segmentation};
+pub use summary::{GeometrySummary, MetaImageDetails, NiftiDetails, RescaleSummary, Summary};
 
 use crate::nrrd::Samples;
 use crate::seg::Geometry;
@@ -37,6 +55,19 @@ pub enum Format {
 pub struct Rescale {
     pub slope: f64,
     pub intercept: f64,
+}
+
+impl Rescale {
+    /// Physical values of every sample, as f32.
+    pub fn apply(&self, samples: &Samples) -> Option<Vec<f32>> {
+        let values = samples.to_f64().ok()?;
+        Some(
+            values
+                .into_iter()
+                .map(|v| (v * self.slope + self.intercept) as f32)
+                .collect(),
+        )
+    }
 }
 
 /// A decoded scan.

@@ -4,14 +4,22 @@
 //! Every patient left out is listed with the reason (no grade, a grade outside the classes, no
 //! scan, no segmentation, a duplicate id, files without a CSV row) in `meta.dropped` and in the
 //! run's warnings: never silently.
+//!
+//! `scan:` and `segmentation:` name a file in any format radflow reads (NRRD, NIfTI,
+//! MetaImage, DICOM) or a folder (a DICOM series); `image_ref.rs` says how a record refers
+//! to them, with every file the image is read from hashed into the keys.
+
+mod image_ref;
+
+pub use image_ref::ImageRef;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::dropped::dropped_value;
-use super::study_fields::{CLASS_FIELD, PATIENT_FIELD, study_roles};
+use crate::stages::dropped::dropped_value;
+use crate::stages::study_fields::{CLASS_FIELD, PATIENT_FIELD, study_roles};
 use crate::dataset::{Dataset, FileRef, Record, Value};
 use crate::key::glob_matches;
 use crate::stage_api::StageContext;
@@ -33,7 +41,8 @@ pub struct Params {
     #[serde(default = "default_classes")]
     pub classes: BTreeMap<String, Vec<String>>,
     /// The scan of a patient, relative to `images`: `{id}` is the patient id, `*` and `?`
-    /// are wildcards within a name, `**` across folders.
+    /// are wildcards within a name, `**` across folders. It may name a file in any format
+    /// radflow reads or a folder (a DICOM series: `{id}/scan`).
     #[serde(default = "default_scan")]
     pub scan: String,
     #[serde(default = "default_segmentation")]
@@ -116,7 +125,7 @@ impl Stage for SampleFilter {
     fn files(&self) -> Vec<FileInput> {
         let include = [&self.params.scan, &self.params.segmentation]
             .iter()
-            .map(|p| p.replace("{id}", "*"))
+            .flat_map(|p| hashed_patterns(&p.replace("{id}", "*")))
             .collect();
         vec![
             FileInput::Path(self.params.clinical.clone()),
@@ -175,32 +184,35 @@ impl Stage for SampleFilter {
                     continue;
                 }
             };
-            let scan = match find(&files, &p.scan, &row.id) {
+            let scan = match ImageRef::find(&files, &p.scan.replace("{id}", &row.id), &prefix) {
                 Ok(f) => f,
                 Err(reason) => {
                     dropped.push((row.id.clone(), format!("scan: {reason}")));
                     continue;
                 }
             };
-            let segmentation = match find(&files, &p.segmentation, &row.id) {
-                Ok(f) => f,
-                Err(reason) => {
-                    dropped.push((row.id.clone(), format!("segmentation: {reason}")));
-                    continue;
-                }
-            };
+            let segmentation =
+                match ImageRef::find(&files, &p.segmentation.replace("{id}", &row.id), &prefix) {
+                    Ok(f) => f,
+                    Err(reason) => {
+                        dropped.push((row.id.clone(), format!("segmentation: {reason}")));
+                        continue;
+                    }
+                };
             let mut record = Record::new(row.id.clone())
                 .with(PATIENT_FIELD, row.id.as_str())
                 .with(CLASS_FIELD, class.as_str())
                 .with("grade_text", row.grade.as_str())
-                .with("scan", scan.clone())
-                .with("segmentation", segmentation.clone());
-            let data = detached_data(ctx, scan)?;
-            if !data.is_empty() {
-                record.set(
-                    "scan_data",
-                    Value::List(data.into_iter().map(Value::File).collect()),
-                );
+                .with("scan", scan.to_value())
+                .with("segmentation", segmentation.to_value());
+            for (image, field) in [(&scan, "scan_data"), (&segmentation, "segmentation_data")] {
+                let data = companion_files(ctx, image)?;
+                if !data.is_empty() {
+                    record.set(
+                        field,
+                        Value::List(data.into_iter().map(Value::File).collect()),
+                    );
+                }
             }
             records.push(record);
         }
@@ -210,7 +222,9 @@ impl Stage for SampleFilter {
         for (rel, _) in &files {
             if let Some(first) = rel.split('/').next().filter(|_| rel.contains('/'))
                 && !listed.contains(first)
-                && glob_matches(&p.scan.replace("{id}", first), rel)
+                && hashed_patterns(&p.scan.replace("{id}", first))
+                    .iter()
+                    .any(|pattern| glob_matches(pattern, rel))
             {
                 orphans.insert(first.to_string());
             }
@@ -304,45 +318,56 @@ fn read_clinical(
     Ok(rows)
 }
 
-/// The one file matching `pattern` for patient `id`.
-fn find<'a>(files: &[(&str, &'a FileRef)], pattern: &str, id: &str) -> Result<&'a FileRef, String> {
-    let wanted = pattern.replace("{id}", id);
-    let hits: Vec<&FileRef> = files
+/// The include patterns that hash an image named by `pattern`: the file itself, every
+/// file under it when it names a folder (a DICOM series), and for headers whose data may
+/// lie beside them (`.nhdr`, `.hdr`, `.mhd`) the files of their folder.
+fn hashed_patterns(pattern: &str) -> Vec<String> {
+    let mut patterns = vec![pattern.to_string(), format!("{pattern}/**")];
+    let lower = pattern.to_ascii_lowercase();
+    if [".nhdr", ".hdr", ".hdr.gz", ".mhd"]
         .iter()
-        .filter(|(rel, _)| glob_matches(&wanted, rel))
-        .map(|(_, f)| *f)
-        .collect();
-    match hits.as_slice() {
-        [one] => Ok(one),
-        [] => Err(format!("no file matches `{wanted}`")),
-        many => Err(format!(
-            "{} files match `{wanted}` ({}); make the pattern specific",
-            many.len(),
-            many.iter()
-                .map(|f| f.path.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        .any(|ext| lower.ends_with(ext))
+    {
+        let folder = pattern.rsplit_once('/').map_or("", |(folder, _)| folder);
+        patterns.push(if folder.is_empty() {
+            "*".to_string()
+        } else {
+            format!("{folder}/*")
+        });
     }
+    patterns
 }
 
-/// Data files of a detached `.nhdr` scan, so a changed `.raw` reaches the item keys.
-fn detached_data(ctx: &StageContext<'_>, scan: &FileRef) -> Result<Vec<FileRef>, StageError> {
-    if !scan.path.ends_with(".nhdr") {
+/// The other files a one-file image is read from (a detached NRRD's data, a NIfTI pair's
+/// `.img`, a `.mhd`'s raw files), so a changed data file reaches the item keys. A header
+/// that cannot be read, or a data file that does not exist, is left for `slice_extract`
+/// to report for its patient; a data file outside the hashed files is an error here,
+/// since the keys would miss it.
+fn companion_files(ctx: &StageContext<'_>, image: &ImageRef) -> Result<Vec<FileRef>, StageError> {
+    let ImageRef::File(file) = image else {
         return Ok(Vec::new());
-    }
-    let path = ctx.open_file(scan)?;
-    let header = crate::nrrd::read_header(&path).map_err(|e| StageError::file(&scan.path, e))?;
+    };
+    let path = ctx.open_file(file)?;
+    let Ok(all) = crate::volume::image_files(&path) else {
+        return Ok(Vec::new());
+    };
     let ws = ctx.workspace();
-    crate::nrrd::data_files(&header, &path)
-        .iter()
-        .map(|data| {
-            let name = ws.key_name(data);
-            ctx.files().get(&name).cloned().ok_or_else(|| {
-                StageError::file(&scan.path, format!("its data file `{name}` is not under the image folder (or not matched by the patterns)"))
-            })
-        })
-        .collect()
+    let mut data = Vec::new();
+    for companion in all.iter().skip(1).filter(|p| p.exists()) {
+        let name = ws.key_name(companion);
+        let hashed = ctx.files().get(&name).cloned().ok_or_else(|| {
+            StageError::file(
+                &file.path,
+                format!(
+                    "its data file `{name}` is not under the image folder (or not matched by the patterns)"
+                ),
+            )
+        })?;
+        if !data.contains(&hashed) {
+            data.push(hashed);
+        }
+    }
+    Ok(data)
 }
 
 fn report_drops(ctx: &StageContext<'_>, dropped: &[(String, String)]) {
