@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod cli;
 pub mod dataset;
+pub mod dicom;
 pub mod digest;
 pub mod error;
 pub mod exec;
