@@ -12,6 +12,7 @@ Commands (JSON on stdout):
   pydicom-series DIR every file of a folder through pydicom: tags radflow writes, and the
                      stored samples per file (sha256, row-major, little-endian).
   seg FILE           a DICOM-SEG through pydicom: segments, frames and their positions.
+  testfile NAME      the path of one of pydicom's bundled test files.
 
 Needs pydicom 3 with pylibjpeg, pylibjpeg-libjpeg, pylibjpeg-openjpeg, pyjpegls
 (`requirements-dev.txt`), numpy and SimpleITK.
@@ -87,7 +88,7 @@ def command_series(folder):
     import SimpleITK as sitk
 
     reader = sitk.ImageSeriesReader()
-    names = reader.GetGDCMSeriesFileNames(folder)
+    names = reader.GetGDCMSeriesFileNames(folder, recursive=True)
     reader.SetFileNames(names)
     image = reader.Execute()
     voxels = sitk.GetArrayFromImage(image).astype("<f8")  # [k, j, i]: i fastest
@@ -162,6 +163,7 @@ def main():
         "series": command_series,
         "pydicom-series": command_pydicom_series,
         "seg": command_seg,
+        "testfile": pydicom.data.get_testdata_file,
     }
     json.dump(handlers[command](argument), sys.stdout)
 

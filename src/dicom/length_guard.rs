@@ -75,6 +75,18 @@ pub fn check_file(bytes: &[u8], max_inflated: u64) -> Result<Checked, String> {
         transfer_syntax.ok_or("the file meta group has no TransferSyntaxUID (0002,0010)")?;
     let dataset = &bytes[META_START + meta_end..];
     let encoding = Encoding::of(&transfer_syntax);
+    // Some writers declare explicit VR and write implicit VR. pydicom detects it; dicom-rs
+    // reads the lengths wrongly (and would reserve gigabytes), so it is refused by name.
+    if encoding.explicit
+        && !encoding.deflated
+        && dataset.len() >= 6
+        && !(dataset[4].is_ascii_uppercase() && dataset[5].is_ascii_uppercase())
+    {
+        return Err(format!(
+            "the transfer syntax {} says explicit VR, but the dataset is written in implicit VR",
+            transfer_syntax.trim_end_matches(['\0', ' '])
+        ));
+    }
     if encoding.deflated {
         let mut inflated = Vec::new();
         flate2::read::DeflateDecoder::new(dataset)

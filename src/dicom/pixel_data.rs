@@ -143,7 +143,12 @@ fn native(
         }
         return Ok(samples_from_words(&words[..total], format));
     }
-    let bytes = file_order_bytes(value, order);
+    // 8-bit samples in OW words: the first sample is each word's low byte (PS3.5 8.1.1),
+    // whatever the byte order.
+    let bytes = match (value, format.bits_allocated) {
+        (PrimitiveValue::U16(words), 8) => Cow::Owned(words.iter().flat_map(|w| w.to_le_bytes()).collect()),
+        _ => file_order_bytes(value, order),
+    };
     if format.bits_allocated == 1 {
         let unpacked = unpack_bits(&bytes, 0, total)
             .ok_or_else(|| truncated(file, bytes.len(), total.div_ceil(8)))?;
