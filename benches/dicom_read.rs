@@ -18,9 +18,17 @@ use radflow::volume::{Format, ScanVolume};
 
 fn series_folder() -> tempfile::TempDir {
     let sizes = [512, 512, 120];
-    let geometry = Geometry::new(sizes, [-128.0, -128.0, -60.0], [[0.5, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 1.0]], Space::Lps).expect("grid");
+    let geometry = Geometry::new(
+        sizes,
+        [-128.0, -128.0, -60.0],
+        [[0.5, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 1.0]],
+        Space::Lps,
+    )
+    .expect("grid");
     let count: usize = sizes.iter().product();
-    let samples = (0..count).map(|v| ((v % 512) as i16 + (v / 512 % 512) as i16) - 300).collect();
+    let samples = (0..count)
+        .map(|v| ((v % 512) as i16 + (v / 512 % 512) as i16) - 300)
+        .collect();
     let scan = ScanVolume {
         format: Format::DicomSeries,
         samples: Samples::I16(samples),
@@ -28,15 +36,28 @@ fn series_folder() -> tempfile::TempDir {
         rescale: None,
     };
     let dir = tempfile::tempdir().expect("temp");
-    write_series(dir.path(), &scan, &Identity { patient_id: "BENCH".into(), seed: 1 }, &SeriesLabels::default()).expect("write");
+    write_series(
+        dir.path(),
+        &scan,
+        &Identity {
+            patient_id: "BENCH".into(),
+            seed: 1,
+        },
+        &SeriesLabels::default(),
+    )
+    .expect("write");
     dir
 }
 
 fn bench(c: &mut Criterion) {
     let dir = series_folder();
     let mut group = c.benchmark_group("dicom_read");
-    group.sample_size(10).measurement_time(Duration::from_secs(10));
-    group.bench_function("read_series 512x512x120", |b| b.iter(|| read_series(dir.path()).expect("reads")));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function("read_series 512x512x120", |b| {
+        b.iter(|| read_series(dir.path()).expect("reads"))
+    });
     group.finish();
 
     // The references, interleaved with a best-of-5 radflow timing in the same run.
@@ -48,8 +69,16 @@ fn bench(c: &mut Criterion) {
         })
         .fold(f64::INFINITY, f64::min);
     let python = std::env::var("RADFLOW_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/dicom_reference_read.py");
-    match Command::new(&python).arg(script).arg(dir.path()).arg("5").output() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/dicom_reference_read.py"
+    );
+    match Command::new(&python)
+        .arg(script)
+        .arg(dir.path())
+        .arg("5")
+        .output()
+    {
         Ok(output) if output.status.success() => {
             let times: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
             let pydicom = times["pydicom"].as_f64().unwrap_or(f64::NAN);
@@ -63,7 +92,10 @@ fn bench(c: &mut Criterion) {
                 simpleitk / radflow_best
             );
         }
-        _ => println!("dicom_read: the references need {python} with pydicom and SimpleITK; radflow best of 5 {:.1} ms", radflow_best * 1e3),
+        _ => println!(
+            "dicom_read: the references need {python} with pydicom and SimpleITK; radflow best of 5 {:.1} ms",
+            radflow_best * 1e3
+        ),
     }
 }
 

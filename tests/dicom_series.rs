@@ -465,7 +465,7 @@ fn corrupt_series_fail_with_errors_naming_the_series_and_the_file() {
             Box::new(|_, files| {
                 rewrite(&files[0], |o| {
                     o.meta_mut().transfer_syntax = "1.2.840.10008.1.2.4.201".to_string();
-                o.meta_mut().update_information_group_length();
+                    o.meta_mut().update_information_group_length();
                 })
             }),
             vec![

@@ -333,21 +333,30 @@ fn read_header(bytes: &[u8], position: usize, encoding: Encoding) -> Result<Head
     }
     let vr_bytes = bytes.get(position + 4..position + 6).ok_or_else(short)?;
     let vr = [vr_bytes[0], vr_bytes[1]];
-    let long = matches!(
+    // dicom-rs reads an unknown VR as UN, with a 4-byte length: only these have 2 bytes.
+    let long = !matches!(
         &vr,
-        b"OB"
-            | b"OD"
-            | b"OF"
-            | b"OL"
-            | b"OV"
-            | b"OW"
-            | b"SQ"
-            | b"UC"
-            | b"UN"
-            | b"UR"
-            | b"UT"
-            | b"SV"
-            | b"UV"
+        b"AE"
+            | b"AS"
+            | b"AT"
+            | b"CS"
+            | b"DA"
+            | b"DS"
+            | b"DT"
+            | b"FL"
+            | b"FD"
+            | b"IS"
+            | b"LO"
+            | b"LT"
+            | b"PN"
+            | b"SH"
+            | b"SL"
+            | b"SS"
+            | b"ST"
+            | b"TM"
+            | b"UI"
+            | b"UL"
+            | b"US"
     );
     if long {
         Ok(Header {

@@ -146,7 +146,9 @@ fn native(
     // 8-bit samples in OW words: the first sample is each word's low byte (PS3.5 8.1.1),
     // whatever the byte order.
     let bytes = match (value, format.bits_allocated) {
-        (PrimitiveValue::U16(words), 8) => Cow::Owned(words.iter().flat_map(|w| w.to_le_bytes()).collect()),
+        (PrimitiveValue::U16(words), 8) => {
+            Cow::Owned(words.iter().flat_map(|w| w.to_le_bytes()).collect())
+        }
         _ => file_order_bytes(value, order),
     };
     if format.bits_allocated == 1 {
