@@ -149,7 +149,8 @@ mod tests {
     #[test]
     fn fragments_group_into_frames_by_each_rule() {
         let two = frags(&[&[0xFF, 0xD8, 1], &[2, 3], &[0xFF, 0xD8, 4]]);
-        let cases: Vec<(&str, Vec<u32>, usize, Vec<Vec<u8>>)> = vec![
+        type Case = (&'static str, Vec<u32>, usize, Vec<Vec<u8>>);
+        let cases: Vec<Case> = vec![
             (
                 "single frame joins all",
                 vec![],

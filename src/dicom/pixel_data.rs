@@ -105,7 +105,10 @@ fn encapsulated(
 }
 
 /// The Extended Offset Table and its lengths, when the file has them.
-fn extended_offsets(file: &DicomFile) -> Result<Option<(Vec<u64>, Vec<u64>)>, DicomError> {
+/// Frame offsets and lengths from (7FE0,0001) and (7FE0,0002).
+type ExtendedOffsets = (Vec<u64>, Vec<u64>);
+
+fn extended_offsets(file: &DicomFile) -> Result<Option<ExtendedOffsets>, DicomError> {
     let read = |tag, name: &'static str| -> Result<Option<Vec<u64>>, DicomError> {
         let Some(element) = file.dataset().get(tag) else {
             return Ok(None);

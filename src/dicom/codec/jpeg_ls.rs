@@ -91,20 +91,17 @@ fn check_header(data: &[u8]) -> Result<Header, String> {
                 };
                 frame = Some((header, precision));
             }
-            0xF8 => {
-                // LSE id 1: MAXVAL, T1, T2, T3, RESET (each 16 bits).
-                if segment.first() == Some(&1) && segment.len() >= 11 {
-                    let word =
-                        |i: usize| u32::from(u16::from_be_bytes([segment[i], segment[i + 1]]));
-                    let (maxval, reset) = (word(1), word(9));
-                    if reset != 0 && !(3..=maxval.max(3).max(255)).contains(&reset) {
-                        return Err(format!("LSE RESET {reset} is out of range"));
-                    }
-                    if let Some((_, precision)) = &frame
-                        && maxval >= (1 << precision)
-                    {
-                        return Err(format!("LSE MAXVAL {maxval} exceeds the precision"));
-                    }
+            // LSE id 1: MAXVAL, T1, T2, T3, RESET (each 16 bits).
+            0xF8 if segment.first() == Some(&1) && segment.len() >= 11 => {
+                let word = |i: usize| u32::from(u16::from_be_bytes([segment[i], segment[i + 1]]));
+                let (maxval, reset) = (word(1), word(9));
+                if reset != 0 && !(3..=maxval.max(3).max(255)).contains(&reset) {
+                    return Err(format!("LSE RESET {reset} is out of range"));
+                }
+                if let Some((_, precision)) = &frame
+                    && maxval >= (1 << precision)
+                {
+                    return Err(format!("LSE MAXVAL {maxval} exceeds the precision"));
                 }
             }
             0xDA => {
