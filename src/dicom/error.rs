@@ -107,7 +107,11 @@ pub enum DicomError {
          {spacing:.4} mm apart ({})",
         before.display(),
         after.display(),
-        if *gap > *spacing { "a missing slice" } else { "non-uniform spacing" }
+        if (gap / spacing).round() >= 2.0 && (gap / spacing - (gap / spacing).round()).abs() < 0.1 {
+            "a missing slice"
+        } else {
+            "non-uniform spacing"
+        }
     )]
     SliceGap {
         series: String,
