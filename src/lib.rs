@@ -22,6 +22,7 @@ pub mod stages;
 pub mod workspace;
 
 // Formats and numerical building blocks the built-in stages use.
+pub mod dicom;
 pub mod imaging;
 pub mod learn;
 pub mod metaimage;
@@ -29,6 +30,7 @@ pub mod nifti;
 pub mod nrrd;
 pub mod onnx;
 pub mod report_page;
+pub mod scan_volume;
 pub mod seg;
 pub mod slurm;
 pub mod synth;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::dicom::DicomError;
 use crate::nifti::NiftiError;
 use crate::nrrd::NrrdError;
 use crate::seg::{GeometryError, SegError};
@@ -37,9 +38,8 @@ pub enum SynthError {
     Seg(#[from] SegError),
     #[error("synthetic cohort: {0}")]
     Geometry(#[from] GeometryError),
-    /// A format whose writer is not part of this build.
     #[error("synthetic cohort: {0}")]
-    Unsupported(String),
+    Dicom(Box<DicomError>),
     #[error("cannot write `{}`: {source}", path.display())]
     Csv { path: PathBuf, source: csv::Error },
 }
@@ -51,5 +51,13 @@ impl SynthError {
             path: path.to_path_buf(),
             source,
         }
+    }
+}
+
+// Boxed: a DICOM error carries paths and UIDs, and would make every `Result` of this
+// layer as large as the largest of them.
+impl From<DicomError> for SynthError {
+    fn from(error: DicomError) -> Self {
+        SynthError::Dicom(Box::new(error))
     }
 }

@@ -55,9 +55,6 @@ pub use summary::{DropReason, Grade, GradeCounts, PatientRecord, SegLayout, Synt
 /// Writes the cohort described by `config` and returns what it holds.
 pub fn generate(config: &SynthConfig) -> Result<SynthSummary, SynthError> {
     config.validate()?;
-    if config.format == ImageFormat::Dicom {
-        dicom_files::check_available()?;
-    }
     output_folder::prepare(config)?;
     let plans = cohort::plan_cohort(config);
     let patients: Vec<PatientRecord> = plans

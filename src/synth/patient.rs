@@ -130,7 +130,9 @@ pub(crate) fn generate_patient(
                 .transpose()?;
             write_dicom_patient(
                 &plan.id,
-                plan.has_scan.then_some((&scan_geometry, &scan_samples)),
+                plan.has_scan,
+                &scan_geometry,
+                &scan_samples,
                 labels.as_ref(),
                 &scan_path,
                 &segmentation_path,

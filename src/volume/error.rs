@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::dicom::DicomError;
 use crate::metaimage::MetaImageError;
 use crate::nifti::NiftiError;
 use crate::nrrd::NrrdError;
@@ -37,4 +38,14 @@ pub enum VolumeError {
     MetaImage(#[from] MetaImageError),
     #[error(transparent)]
     Seg(#[from] SegError),
+    #[error(transparent)]
+    Dicom(Box<DicomError>),
+}
+
+// Boxed: a DICOM error carries paths and UIDs, and would make every `Result` of this
+// layer as large as the largest of them.
+impl From<DicomError> for VolumeError {
+    fn from(error: DicomError) -> Self {
+        VolumeError::Dicom(Box::new(error))
+    }
 }
