@@ -135,6 +135,11 @@ fn every_head_uses_the_softmax_heads_split_and_the_report_lists_each_evaluation(
             head["test_slices"],
             softmax_split["test"].as_array().unwrap().len()
         );
+        let validation = head["validation_accuracy"].as_f64();
+        assert!(
+            validation.is_some_and(|v| (0.0..=1.0).contains(&v)),
+            "{stage}: validation accuracy {validation:?}"
+        );
     }
 
     let metrics = json(&p, "out/heads/report/metrics.json");

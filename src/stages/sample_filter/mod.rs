@@ -18,13 +18,13 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::stages::dropped::dropped_value;
-use crate::stages::study_fields::{CLASS_FIELD, PATIENT_FIELD, study_roles};
 use crate::dataset::{Dataset, FileRef, Record, Value};
 use crate::key::glob_matches;
 use crate::stage_api::StageContext;
 use crate::stage_api::StageError;
 use crate::stage_api::{FileInput, ParamError, Port, Stage};
+use crate::stages::dropped::dropped_value;
+use crate::stages::study_fields::{CLASS_FIELD, PATIENT_FIELD, study_roles};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
