@@ -10,12 +10,17 @@ mod study_fields;
 pub mod command;
 pub mod evaluate;
 mod feature_matrix;
+mod fitted_head;
+mod head_fit;
 pub mod lesion_filter;
+pub mod logistic_regression;
 pub mod onnx_features;
+pub mod random_forest;
 pub mod report;
 pub mod resize;
 pub mod sample_filter;
 pub mod slice_extract;
+pub mod svm;
 pub mod train_head;
 
 pub use study_fields::{CLASS_FIELD, PATIENT_FIELD, study_roles};
@@ -31,6 +36,9 @@ pub static KINDS: &[KindInfo] = &[
     KindInfo::of::<resize::Resize>(),
     KindInfo::of::<onnx_features::OnnxFeatures>(),
     KindInfo::of::<train_head::TrainHead>(),
+    KindInfo::of::<logistic_regression::LogisticRegression>(),
+    KindInfo::of::<svm::Svm>(),
+    KindInfo::of::<random_forest::RandomForest>(),
     KindInfo::of::<evaluate::Evaluate>(),
     KindInfo::of::<report::Report>(),
 ];
