@@ -4,6 +4,10 @@
 #   bash benches/e2e.sh                    # noop status hash stages cold
 #   bash benches/e2e.sh noop hash          # only these sections
 #   bash benches/e2e.sh slurm              # the Slurm section runs only when named
+#   BASELINE_BIN=/path/to/old/radflow bash benches/e2e.sh compare
+#                                          # A/B: no-op, status and cold smoke of this build vs
+#                                          # another binary, and durability safe vs fast, in one
+#                                          # run (named only)
 #
 # Each section builds its own data (deterministic `radflow synth` cohorts, reused when their
 # settings match) under $RADFLOW_BENCH_DIR (default target/bench/e2e) and prints its figures
@@ -22,10 +26,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=${RADFLOW_BENCH_DIR:-$ROOT/target/bench/e2e}
-RADFLOW=$ROOT/target/release/radflow
+RADFLOW=${RADFLOW_BIN:-$ROOT/target/release/radflow}
 RUNS=${BENCH_RUNS:-10}
 DEFAULT_SECTIONS=(noop status hash stages cold)
-ALL_SECTIONS=(noop status hash stages cold slurm)
+ALL_SECTIONS=(noop status hash stages cold slurm compare)
 
 log() { printf '# %s\n' "$*" >&2; }
 die() {
@@ -408,6 +412,67 @@ EOF
         ideal=$(py "import math; t = max($tasks, 1); per = math.ceil($items / t) * $sleep_s; print(f'{math.ceil(t / min(t, $cpus)) * per:.2f}')")
         figure "slurm.shard_seconds_$shard: $WALL s ($tasks array tasks on $cpus cluster cpus; ratio to local single-core work $(py "print(f'{$WALL / $local1:.2f}')"); ideal $ideal s, overhead +$(py "print(f'{($WALL - $ideal) / $ideal * 100:.0f}')")% over it)"
     done
+    cd "$ROOT"
+}
+
+# hyperfine over several commands in one call; prints each command's median and its ratio to
+# the first. Usage: ab NAME RUNS PREPARE LABEL1 CMD1 LABEL2 CMD2 ... (PREPARE may be "").
+ab() {
+    local name=$1 runs=$2 prepare=$3
+    shift 3
+    local labels=() cmds=() args=(--shell=bash --runs "$runs" --warmup 1 --export-json "$WORK/logs/$name.json")
+    while [[ $# -gt 0 ]]; do
+        labels+=("$1")
+        cmds+=("$2")
+        shift 2
+    done
+    [[ -n $prepare ]] && args+=(--prepare "$prepare")
+    for i in "${!cmds[@]}"; do args+=(-n "${labels[$i]}" "${cmds[$i]}"); done
+    hyperfine "${args[@]}" >"$WORK/logs/$name.txt" 2>&1 || die "hyperfine $name failed (see $WORK/logs/$name.txt)"
+    py "
+import json
+r = json.load(open('$WORK/logs/$name.json'))['results']
+base = r[0]['median']
+for x in r:
+    print(f\"$name.{x['command']}: {x['median']:.4f} s median of {len(x['times'])} (ratio to {r[0]['command']}: {x['median'] / base:.3f})\")"
+}
+
+# ---- compare: this build vs BASELINE_BIN, and safe vs fast durability, in one run ----
+section_compare() {
+    command -v hyperfine >/dev/null || die "compare: hyperfine is needed (apt-get install hyperfine)"
+    local base=${BASELINE_BIN:-}
+    [[ -x $base ]] || die "compare: set BASELINE_BIN to the radflow binary to compare with"
+    figure "compare.baseline: $base ($("$base" --version)); this build: $RADFLOW"
+    cohort "$WORK/data/noop" --patients 640 --size 64 --slices 60,80
+    cohort "$WORK/data/status" --patients 1700 --size 64 --slices 80,100
+    cohort "$WORK/data/smoke" --patients 24 --size 64 --slices 12,20
+    pipeline_copy pipelines/smoke.yaml bench-noop demo-data-smoke data/noop
+    pipeline_copy pipelines/smoke.yaml bench-status demo-data-smoke data/status
+    pipeline_copy pipelines/smoke.yaml bench-smoke demo-data-smoke data/smoke
+    cd "$WORK"
+    # Keys differ between versions: each binary gets its own warm caches.
+    local who bin
+    for who in new base; do
+        [[ $who == new ]] && bin=$RADFLOW || bin=$base
+        rm -rf "cache/cmp-noop-$who" "cache/cmp-status-$who"
+        step "cmp-noop-cold-$who" "$bin" run bench-noop.yaml --cache "cache/cmp-noop-$who" -q
+        step "cmp-status-cold-$who" "$bin" run bench-status.yaml --cache "cache/cmp-status-$who" --only slices -q
+    done
+    ab compare.noop "$RUNS" "" \
+        base "$base run bench-noop.yaml --cache cache/cmp-noop-base -q" \
+        new "$RADFLOW run bench-noop.yaml --cache cache/cmp-noop-new -q" \
+        new_fast "RADFLOW_DURABILITY=fast $RADFLOW run bench-noop.yaml --cache cache/cmp-noop-new -q"
+    ab compare.status "$RUNS" "" \
+        base "$base status bench-status.yaml --cache cache/cmp-status-base --only slices" \
+        new "$RADFLOW status bench-status.yaml --cache cache/cmp-status-new --only slices"
+    ab compare.cold_smoke "$RUNS" "rm -rf cache/cmp-cold" \
+        base "$base run bench-smoke.yaml --cache cache/cmp-cold -q" \
+        new "$RADFLOW run bench-smoke.yaml --cache cache/cmp-cold -q" \
+        new_fast "RADFLOW_DURABILITY=fast $RADFLOW run bench-smoke.yaml --cache cache/cmp-cold -q"
+    local n=$((RUNS < 5 ? RUNS : 5))
+    ab compare.cold_noop_cohort "$n" "rm -rf cache/cmp-cold-big" \
+        new "$RADFLOW run bench-noop.yaml --cache cache/cmp-cold-big -q" \
+        new_fast "RADFLOW_DURABILITY=fast $RADFLOW run bench-noop.yaml --cache cache/cmp-cold-big -q"
     cd "$ROOT"
 }
 

@@ -26,7 +26,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use radflow::cache::Store;
 use radflow::dataset::{Dataset, Record, Value};
 use radflow::digest::Digest;
-use radflow::key::ItemKeyer;
+use radflow::key::{ItemKeyer, ItemStage};
 
 const HASHED_FILE_BYTES: usize = 256 << 20;
 const BLOB_BYTES: usize = 128 << 10;
@@ -139,13 +139,14 @@ fn item_keys(c: &mut Criterion) {
         "size": [299, 299], "margin": 0.1, "channels": 3,
         "window": {"lo": 0, "hi": 1024, "out_lo": -1, "out_hi": 1},
     });
-    let keyer = ItemKeyer::new(
-        "resize",
-        1,
-        &params,
-        &serde_json::Value::Null,
-        &["pixels", "bbox"],
-    );
+    let runtime = std::collections::BTreeMap::new();
+    let stage = ItemStage {
+        kind: "resize",
+        version: 1,
+        runtime: &runtime,
+        params: &params,
+    };
+    let keyer = ItemKeyer::new(&stage, &serde_json::Value::Null, &["pixels", "bbox"]);
     let mut group = c.benchmark_group("item_keys");
     group.throughput(Throughput::Elements(KEYED_RECORDS as u64));
     group.bench_function("10k_records", |b| {
@@ -213,8 +214,12 @@ fn large_pipeline(dir: &Path) -> std::path::PathBuf {
 fn planning(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("a temp folder");
     let file = large_pipeline(dir.path());
-    let plan = radflow::plan::build(radflow::spec::load(&file, &[]).expect("a valid pipeline"))
-        .expect("a valid plan");
+    let kinds = radflow::stages::KINDS;
+    let plan = radflow::plan::build(
+        radflow::spec::load(&file, &[]).expect("a valid pipeline"),
+        kinds,
+    )
+    .expect("a valid plan");
     assert_eq!(plan.instances.len(), CHAIN * (FAN + 1), "500 instances");
     let mut group = c.benchmark_group("plan_500_stages");
     group.bench_function("load", |b| {
@@ -222,8 +227,11 @@ fn planning(c: &mut Criterion) {
     });
     group.bench_function("load_and_build", |b| {
         b.iter(|| {
-            radflow::plan::build(radflow::spec::load(black_box(&file), &[]).expect("valid"))
-                .expect("a valid plan")
+            radflow::plan::build(
+                radflow::spec::load(black_box(&file), &[]).expect("valid"),
+                kinds,
+            )
+            .expect("a valid plan")
         })
     });
     group.finish();

@@ -42,9 +42,10 @@ fn cases() -> Vec<Case> {
     let mut cases = vec![Case {
         name: "tiny_cnn_299",
         model: repo.join("models/tiny_cnn.onnx"),
-        config: FeatureConfig {
-            batch_size: BATCH,
-            ..FeatureConfig::new("images", "features", 299, 299)
+        config: {
+            let mut c = FeatureConfig::new("images", "features", 299, 299);
+            c.batch_size = BATCH;
+            c
         },
     }];
     let squeezenet = repo.join("models/squeezenet1_1.onnx");
@@ -52,14 +53,15 @@ fn cases() -> Vec<Case> {
         cases.push(Case {
             name: "squeezenet1_1_227",
             model: squeezenet,
-            config: FeatureConfig {
-                batch_size: BATCH,
-                channel_order: ChannelOrder::Bgr,
-                scale: 127.5,
-                offset: 127.5,
-                mean: Some(vec![103.939, 116.779, 123.68]),
-                features: Some(512),
-                ..FeatureConfig::new("data", "features", 227, 227)
+            config: {
+                let mut c = FeatureConfig::new("data", "features", 227, 227);
+                c.batch_size = BATCH;
+                c.network.channel_order = ChannelOrder::Bgr;
+                c.network.scale = 127.5;
+                c.network.offset = 127.5;
+                c.network.mean = Some(vec![103.939, 116.779, 123.68]);
+                c.network.features = Some(512);
+                c
             },
         });
     } else {
@@ -72,10 +74,11 @@ fn cases() -> Vec<Case> {
         cases.push(Case {
             name: "inception_v3_299",
             model: inception,
-            config: FeatureConfig {
-                batch_size: BATCH,
-                features: Some(2048),
-                ..FeatureConfig::new("images", "features", 299, 299)
+            config: {
+                let mut c = FeatureConfig::new("images", "features", 299, 299);
+                c.batch_size = BATCH;
+                c.network.features = Some(2048);
+                c
             },
         });
     } else {
@@ -100,14 +103,18 @@ fn slices(config: &FeatureConfig) -> Vec<Vec<f32>> {
 
 /// The input tensors the extractor builds, made once, outside the timed loop.
 fn packed_batches(config: &FeatureConfig, slices: &[Vec<f32>]) -> Vec<Vec<f32>> {
-    let mean = config.mean.clone().unwrap_or_else(|| vec![0.0; 3]);
+    let mean = config.network.mean.clone().unwrap_or_else(|| vec![0.0; 3]);
     slices
         .chunks(config.batch_size)
         .map(|batch| {
             let mut values = Vec::new();
             for slice in batch {
                 for m in &mean {
-                    values.extend(slice.iter().map(|p| p * config.scale + config.offset - m));
+                    values.extend(
+                        slice
+                            .iter()
+                            .map(|p| p * config.network.scale + config.network.offset - m),
+                    );
                 }
             }
             values
@@ -136,9 +143,9 @@ fn run_direct(session: &mut Session, config: &FeatureConfig, batches: &[Vec<f32>
         let input =
             TensorRef::from_array_view(([rows, 3, h, w], batch.as_slice())).expect("tensor");
         let outputs = session
-            .run(ort::inputs![config.input.as_str() => input])
+            .run(ort::inputs![config.network.input.as_str() => input])
             .expect("inference");
-        let (_, values) = outputs[config.output.as_str()]
+        let (_, values) = outputs[config.network.output.as_str()]
             .try_extract_tensor::<f32>()
             .expect("f32 output");
         checksum += values[0];

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Value;
 use crate::digest::Digest;
+use crate::durable::Durability;
 
 pub const LOCK_VERSION: u32 = 1;
 
@@ -91,42 +92,20 @@ impl LockFile {
         format!("{HEADER}{body}")
     }
 
-    /// Writes atomically (temp file beside it, then rename).
+    /// Writes atomically and durably (temp file beside it, flushed, renamed, folder
+    /// flushed). The run flushes the cache first, so the lock never names a result that a
+    /// power loss could take away.
     pub fn write(&self, path: &Path) -> Result<(), LockError> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        crate::cache::write_atomic(dir, path, self.to_text().as_bytes()).map_err(|source| {
-            LockError::Io {
+        crate::durable::write_beside(path, self.to_text().as_bytes(), Durability::Safe).map_err(
+            |source| LockError::Io {
                 path: path.to_path_buf(),
                 source,
-            }
-        })
+            },
+        )
     }
-}
 
-impl LockFile {
-    /// The lock file a complete run of `plan` produced.
-    pub fn from_run(plan: &crate::plan::Plan, run: &crate::cache::RunRecord) -> LockFile {
-        let mut stages = BTreeMap::new();
-        for (inst, (id, record)) in plan.instances.iter().zip(&run.instances) {
-            if let (Some(key), Some(output)) = (record.key, record.output) {
-                stages.insert(
-                    id.clone(),
-                    LockedStage {
-                        kind: record.kind.clone(),
-                        version: inst.kind.version(),
-                        key,
-                        params: record.params.clone(),
-                        output,
-                        records: record.records.unwrap_or(0),
-                        summary: record.summary.clone(),
-                    },
-                );
-            }
-        }
-        LockFile {
-            version: LOCK_VERSION,
-            pipeline: plan.pipeline.name.clone(),
-            stages,
-        }
+    /// The stage keys and outputs this lock file names (what `gc` must keep).
+    pub fn roots(&self) -> impl Iterator<Item = (Digest, Digest)> + '_ {
+        self.stages.values().map(|s| (s.key, s.output))
     }
 }

@@ -7,7 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use radflow::onnx::{FeatureConfig, FeatureExtractor, ImageRef, Layout, Model, OnnxError, runtime};
+use radflow::onnx::{
+    FeatureConfig, FeatureExtractor, ImageRef, Layout, Model, Network, OnnxError, runtime,
+};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -186,11 +188,12 @@ fn a_fixed_batch_nhwc_model_pads_the_last_batch_and_agrees_with_the_nchw_model()
         .unwrap()
         .extract(&refs(&images, 32, 32))
         .unwrap();
-    let config = FeatureConfig {
-        layout: Layout::Nhwc,
-        batch_size: 4,
-        features: Some(16),
-        ..FeatureConfig::new("pixels", "embedding", 32, 32)
+    let config = {
+        let mut c = FeatureConfig::new("pixels", "embedding", 32, 32);
+        c.network.layout = Layout::Nhwc;
+        c.batch_size = 4;
+        c.network.features = Some(16);
+        c
     };
     let mut extractor = FeatureExtractor::new(tiny_cnn_nhwc_b4(), config).unwrap();
     let nhwc = extractor.extract(&refs(&images, 32, 32)).unwrap();
@@ -208,10 +211,11 @@ fn mismatched_configurations_are_refused_before_any_data_runs() {
     require_runtime();
     let tiny = tiny_cnn().display().to_string();
     let fixed = tiny_cnn_nhwc_b4().display().to_string();
-    let nhwc = |width, batch_size| FeatureConfig {
-        layout: Layout::Nhwc,
-        batch_size,
-        ..FeatureConfig::new("pixels", "embedding", width, width)
+    let nhwc = |width, batch_size| {
+        let mut c = FeatureConfig::new("pixels", "embedding", width, width);
+        c.network.layout = Layout::Nhwc;
+        c.batch_size = batch_size;
+        c
     };
     let cases: Vec<(PathBuf, FeatureConfig, String)> = vec![
         (
@@ -226,17 +230,19 @@ fn mismatched_configurations_are_refused_before_any_data_runs() {
         ),
         (
             tiny_cnn(),
-            FeatureConfig {
-                channels: 1,
-                ..FeatureConfig::new("images", "features", 32, 32)
+            {
+                let mut c = FeatureConfig::new("images", "features", 32, 32);
+                c.channels = 1;
+                c
             },
             format!("`{tiny}`: input `images` has shape [N,3,H,W]; expected [N,1,32,32]"),
         ),
         (
             tiny_cnn(),
-            FeatureConfig {
-                features: Some(2048),
-                ..FeatureConfig::new("images", "features", 32, 32)
+            {
+                let mut c = FeatureConfig::new("images", "features", 32, 32);
+                c.network.features = Some(2048);
+                c
             },
             format!(
                 "`{tiny}`: output `features` has shape [N,16,1,1]; expected [N,2048] or [N,2048,1,1] (pooled features)"
@@ -249,9 +255,10 @@ fn mismatched_configurations_are_refused_before_any_data_runs() {
         ),
         (
             tiny_cnn_nhwc_b4(),
-            FeatureConfig {
-                batch_size: 4,
-                ..FeatureConfig::new("pixels", "embedding", 32, 32)
+            {
+                let mut c = FeatureConfig::new("pixels", "embedding", 32, 32);
+                c.batch_size = 4;
+                c
             },
             format!("`{fixed}`: input `pixels` has shape [4,32,32,3]; expected [N,3,32,32]"),
         ),
@@ -414,12 +421,17 @@ fn squeezenet_with_its_documented_config_gives_512_features() {
         return;
     }
     require_runtime();
-    // The configuration models/README.md documents.
-    let config: FeatureConfig = serde_yaml::from_str(
-        "input: data\noutput: features\nsize: [227, 227]\nlayout: nchw\nchannel_order: bgr\n\
-         scale: 127.5\noffset: 127.5\nmean: [103.939, 116.779, 123.68]\nfeatures: 512\nbatch_size: 2\n",
+    // The network description models/README.md documents, as a pipeline writes it.
+    let network: Network = serde_yaml::from_str(
+        "input: data\noutput: features\nlayout: nchw\nchannel_order: bgr\n\
+         scale: 127.5\noffset: 127.5\nmean: [103.939, 116.779, 123.68]\nfeatures: 512\n",
     )
     .unwrap();
+    let config = FeatureConfig {
+        network,
+        batch_size: 2,
+        ..FeatureConfig::new("data", "features", 227, 227)
+    };
     let grey: Vec<Vec<f32>> = (0..3)
         .map(|i| {
             (0..227 * 227)
@@ -481,10 +493,11 @@ fn inception_v3_exported_with_random_weights_gives_2048_features() {
         .unwrap();
     assert!(status.success(), "export failed: {status}");
 
-    let config = FeatureConfig {
-        batch_size: 2,
-        features: Some(2048),
-        ..FeatureConfig::new("images", "features", 299, 299)
+    let config = {
+        let mut c = FeatureConfig::new("images", "features", 299, 299);
+        c.batch_size = 2;
+        c.network.features = Some(2048);
+        c
     };
     let mut extractor = FeatureExtractor::new(&onnx, config).unwrap();
     let images = rgb_images(3, 299, 299);

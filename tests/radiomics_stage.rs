@@ -22,7 +22,7 @@ stages:
   radiomics:
     kind: radiomics
     input: lesions
-    with: {mode: 2d, spacing: [0.9, 0.9], thickness: 3.0}
+    with: {mode: 2d}
   radiomics-3d:
     kind: radiomics
     input: patients
@@ -69,18 +69,27 @@ fn changing_bin_width_recomputes_radiomics_only() {
     assert_eq!(again.status_of("radiomics"), "cached");
 }
 
+/// The radiomics stage's output hash in the lock file.
+fn radiomics_output(p: &Project) -> serde_yaml::Value {
+    let lock: serde_yaml::Value = serde_yaml::from_str(&p.read("radflow.lock")).unwrap();
+    lock["stages"]["radiomics"]["output"].clone()
+}
+
 #[test]
-fn a_slice_without_spacing_and_no_fallback_is_a_clear_error() {
+fn each_slice_carries_its_own_spacing_which_wins_over_the_fallback() {
     let p = cohort();
+    p.run(&["run"]).ok();
+    let own = radiomics_output(&p);
+    assert!(!own.is_null(), "the lock records the radiomics output");
+    // A fallback for slices without spacing changes the key, not the features.
     p.write(
         "radflow.yaml",
-        &PIPELINE.replace("spacing: [0.9, 0.9], ", ""),
+        &PIPELINE.replace(
+            "{mode: 2d}",
+            "{mode: 2d, spacing: [5.0, 5.0], thickness: 9.0}",
+        ),
     );
-    let run = p.run(&["run"]);
-    assert_ne!(run.code, 0);
-    assert!(
-        run.stderr.contains("spacing"),
-        "the error names the missing field:\n{}",
-        run.stderr
-    );
+    let run = p.run(&["run"]).ok();
+    assert_eq!(run.status_of("slices"), "cached");
+    assert_eq!(radiomics_output(&p), own, "{}", run.stderr);
 }

@@ -67,7 +67,11 @@ fn a_pipeline_run_on_slurm_gives_the_same_lock_file_as_a_local_run() {
     }
     let on_slurm = study();
     let run = on_slurm.run(&["run", "--executor", "slurm"]).ok();
-    assert!(run.stderr.contains("jobs submitted"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("slurm: submitted features"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.status_of("features"), "ran", "{}", run.stdout);
     let local = study();
     local.run(&["run", "--executor", "local"]).ok();

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::Value;
 use crate::digest::Digest;
 use crate::key::StageKey;
-use crate::stages::Emit;
+use crate::stage_api::Emit;
 
 pub const ENTRY_FORMAT: u32 = 1;
 
@@ -28,7 +28,8 @@ pub struct StageEntry {
     /// An object listing the item keys the output was assembled from (map stages).
     pub items: Option<Digest>,
     pub records: usize,
-    /// Table-5-style counts and headline metrics (copied from the manifest's `meta`).
+    /// Records counted by class and group (from the output's roles) and the headline metrics
+    /// the stage recorded in its output's `meta.metrics`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub summary: BTreeMap<String, Value>,
     /// Wall time of the run that made this entry.

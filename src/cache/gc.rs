@@ -1,7 +1,8 @@
 //! `radflow gc`: removes what neither a lock file nor the last runs reach.
 //!
-//! Roots: the stage entries and outputs named by the lock files of every pipeline that ran
-//! against this cache (and any lock file given), and by each pipeline's last `keep_runs` runs.
+//! Roots: the stage entries and outputs the caller names (those of the lock files of every
+//! pipeline that ran against this cache, see [`lock_files_of_runs`]), and those of each
+//! pipeline's last `keep_runs` runs.
 //! From a stage entry: its manifest, reference list and item list objects, every object the
 //! manifest references, and its item entries. Everything else older than `grace` goes (the
 //! grace period protects results a concurrent run has written but not yet committed; runs also
@@ -20,14 +21,35 @@ use super::runs::runs_in;
 use super::store::Store;
 use crate::dataset::Dataset;
 use crate::digest::Digest;
-use crate::lockfile::LockFile;
 
 #[derive(Debug, Clone)]
 pub struct GcOptions {
     pub keep_runs: usize,
     pub grace: Duration,
     pub dry_run: bool,
-    pub extra_locks: Vec<PathBuf>,
+}
+
+/// What must survive besides the last runs: stage keys and output hashes (a lock file's).
+#[derive(Debug, Clone, Default)]
+pub struct GcRoots {
+    pub stage_keys: HashSet<Digest>,
+    pub outputs: HashSet<Digest>,
+}
+
+/// The lock files every recorded run of every pipeline wrote (or would write), newest run
+/// first, each once: where `gc` looks for roots.
+pub fn lock_files_of_runs(store: &Store) -> Result<Vec<PathBuf>, CacheError> {
+    let histories =
+        fs::read_dir(store.runs_dir()).map_err(|e| CacheError::io(store.runs_dir(), e))?;
+    let mut locks: Vec<PathBuf> = Vec::new();
+    for history in histories.flatten() {
+        for (_, run) in runs_in(&history.path()) {
+            if !locks.contains(&run.lock_file) {
+                locks.push(run.lock_file);
+            }
+        }
+    }
+    Ok(locks)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -38,23 +60,22 @@ pub struct GcReport {
     pub removed_stage_entries: usize,
     pub removed_item_entries: usize,
     pub removed_runs: usize,
-    pub lock_files: Vec<PathBuf>,
 }
 
-pub fn collect(store: &Store, options: &GcOptions) -> Result<GcReport, CacheError> {
+/// Removes what `roots` and the last runs do not reach. The caller holds nothing; this takes
+/// the cache lock exclusively.
+pub fn collect(store: &Store, roots: GcRoots, options: &GcOptions) -> Result<GcReport, CacheError> {
     let _lock = store.lock(true)?;
     let mut report = GcReport::default();
-    let mut stage_roots: HashSet<Digest> = HashSet::new();
-    let mut output_roots: HashSet<Digest> = HashSet::new();
-    let mut locks: Vec<PathBuf> = options.extra_locks.clone();
+    let GcRoots {
+        stage_keys: mut stage_roots,
+        outputs: mut output_roots,
+    } = roots;
 
     let histories =
         fs::read_dir(store.runs_dir()).map_err(|e| CacheError::io(store.runs_dir(), e))?;
     for history in histories.flatten() {
         for (i, (path, run)) in runs_in(&history.path()).into_iter().enumerate() {
-            if !locks.contains(&run.lock_file) {
-                locks.push(run.lock_file.clone());
-            }
             if i < options.keep_runs {
                 for (_, inst) in &run.instances {
                     stage_roots.extend(inst.key);
@@ -68,16 +89,6 @@ pub fn collect(store: &Store, options: &GcOptions) -> Result<GcReport, CacheErro
             }
         }
     }
-    for lock_path in &locks {
-        if let Ok(Some(lock)) = LockFile::read(lock_path) {
-            report.lock_files.push(lock_path.clone());
-            for stage in lock.stages.values() {
-                stage_roots.insert(stage.key);
-                output_roots.insert(stage.output);
-            }
-        }
-    }
-
     let mut objects: HashSet<Digest> = HashSet::new();
     let mut items: HashSet<Digest> = HashSet::new();
     let mut stages_kept: HashSet<Digest> = HashSet::new();

@@ -1,7 +1,6 @@
 //! The content-addressed cache: objects, stage and item entries, run records, and the
 //! maintenance commands (`gc`, `cache verify`). See [`store`] for the layout and invariants.
 
-mod atomic;
 mod entry;
 mod error;
 mod gc;
@@ -10,13 +9,12 @@ mod runs;
 mod store;
 mod verify;
 
-pub use atomic::{TempFile, host_name, temp_name, write_atomic};
 pub use entry::{ENTRY_FORMAT, ItemEntry, StageEntry, decode_digests, encode_digests};
 pub use error::CacheError;
-pub use gc::{GcOptions, GcReport, collect};
+pub use gc::{GcOptions, GcReport, GcRoots, collect, lock_files_of_runs};
 pub use presence::ObjectPresence;
 pub use runs::{
-    InstanceRecord, ItemCounts, LastKey, RUN_FORMAT, RunLog, RunRecord, Status, runs_in,
+    InstanceRecord, ItemCounts, LastKey, RUN_FORMAT, RunLog, RunOutcome, RunRecord, Status, runs_in,
 };
 pub use store::{ObjectError, Store};
 pub use verify::{VerifyReport, verify};

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::atomic::write_atomic;
 use super::error::CacheError;
 use super::store::Store;
 use crate::dataset::Value;
 use crate::digest::Digest;
+use crate::durable::{Durability, write_atomic};
 use crate::key::StageKey;
 
 pub const RUN_FORMAT: u32 = 1;
@@ -32,8 +32,18 @@ pub enum Status {
     Skipped,
     /// Outside `--only`.
     NotSelected,
-    /// A cluster worker computed its shard of the items; the stage is committed later.
-    Shard,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Every selected instance has a result.
+    Complete,
+    /// An instance failed (or was skipped after a failure).
+    Failed,
+    /// Stopped by Ctrl-C.
+    Interrupted,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,8 +95,7 @@ pub struct RunRecord {
     pub only: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forced: Vec<String>,
-    /// `complete`, `failed` or `interrupted`.
-    pub outcome: String,
+    pub outcome: RunOutcome,
     /// By instance id, in execution order.
     pub instances: Vec<(String, InstanceRecord)>,
 }
@@ -95,6 +104,7 @@ pub struct RunRecord {
 pub struct RunLog {
     dir: PathBuf,
     tmp: PathBuf,
+    durability: Durability,
 }
 
 impl RunLog {
@@ -111,6 +121,7 @@ impl RunLog {
         Ok(Self {
             dir,
             tmp: store.tmp_dir(),
+            durability: store.durability(),
         })
     }
 
@@ -119,7 +130,8 @@ impl RunLog {
         let path = self.dir.join(name);
         let bytes = serde_json::to_vec_pretty(run)
             .map_err(|e| CacheError::io(&path, std::io::Error::other(e)))?;
-        write_atomic(&self.tmp, &path, &bytes).map_err(|e| CacheError::io(&path, e))
+        write_atomic(&self.tmp, &path, &bytes, self.durability)
+            .map_err(|e| CacheError::io(&path, e))
     }
 
     /// Records the key each instance had and the output it produced, for "why" messages.
@@ -133,7 +145,8 @@ impl RunLog {
         let path = self.dir.join("last-keys.json");
         let bytes = serde_json::to_vec(keys)
             .map_err(|e| CacheError::io(&path, std::io::Error::other(e)))?;
-        write_atomic(&self.tmp, &path, &bytes).map_err(|e| CacheError::io(&path, e))
+        write_atomic(&self.tmp, &path, &bytes, self.durability)
+            .map_err(|e| CacheError::io(&path, e))
     }
 
     /// Each instance's most recent key components.

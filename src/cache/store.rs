@@ -15,19 +15,27 @@
 //! is moved to `damaged/` and reported as missing, so it is recomputed, never returned.
 //! Concurrent runs on one cache are safe without locks: two writers of one object write the
 //! same bytes, and entries are replaced whole.
+//!
+//! Durability (safe mode, the default; see [`crate::durable`]): a file's data is flushed
+//! before its rename, and every folder a name was renamed into is flushed before the next
+//! commit point (an entry) is renamed into place, so after a power loss no entry names an
+//! object, and no stage entry names an item entry, that did not reach the disk.
+//! [`Store::flush`] flushes what is left at the end of a run, before the lock file.
 
+use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::atomic::{TempFile, host_name, is_orphan, write_atomic};
 use super::entry::{ItemEntry, StageEntry};
 use super::error::CacheError;
 use crate::digest::Digest;
+use crate::durable::{AtomicFile, Durability, host_name, is_orphan, sync_dir, write_atomic};
 
 const VERSION: &str = "radflow cache 1";
 
@@ -42,17 +50,27 @@ pub enum ObjectError {
     Unreadable,
 }
 
-/// An open cache folder.
+/// An open cache folder. Clones share the folders still to be flushed.
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    durability: Durability,
+    /// Folders something was renamed into since they were last flushed (safe mode).
+    unsynced: Arc<Mutex<BTreeSet<PathBuf>>>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the cache at `root`.
+    /// Opens (creating if needed) the cache at `root`, in safe mode.
     pub fn open(root: &Path) -> Result<Self, CacheError> {
+        Self::open_with(root, Durability::Safe)
+    }
+
+    /// Opens (creating if needed) the cache at `root` with the given durability.
+    pub fn open_with(root: &Path, durability: Durability) -> Result<Self, CacheError> {
         let store = Self {
             root: root.to_path_buf(),
+            durability,
+            unsynced: Arc::new(Mutex::new(BTreeSet::new())),
         };
         for dir in ["objects", "stages", "items", "runs", "tmp", "state", "logs"] {
             let path = root.join(dir);
@@ -72,6 +90,7 @@ impl Store {
                     &store.tmp_dir(),
                     &version_file,
                     format!("{VERSION}\n").as_bytes(),
+                    durability,
                 )
                 .map_err(|e| CacheError::io(&version_file, e))?;
             }
@@ -82,6 +101,37 @@ impl Store {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    pub fn durability(&self) -> Durability {
+        self.durability
+    }
+
+    /// Flushes every folder a name was renamed into and not yet flushed. Called before each
+    /// commit point and at the end of a run; a no-op in fast mode.
+    pub fn flush(&self) -> Result<(), CacheError> {
+        if !self.durability.is_safe() {
+            return Ok(());
+        }
+        // Held while flushing: a concurrent committer must not find the set empty while a
+        // folder its entry depends on is still being flushed.
+        let mut unsynced = self.unsynced.lock().expect("unsynced folders");
+        while let Some(dir) = unsynced.pop_first() {
+            if let Err(e) = sync_dir(&dir) {
+                unsynced.insert(dir.clone());
+                return Err(CacheError::io(&dir, e));
+            }
+        }
+        Ok(())
+    }
+
+    fn renamed_into(&self, dir: &Path) {
+        if self.durability.is_safe() {
+            self.unsynced
+                .lock()
+                .expect("unsynced folders")
+                .insert(dir.to_path_buf());
+        }
     }
 
     pub fn tmp_dir(&self) -> PathBuf {
@@ -171,44 +221,59 @@ impl Store {
     pub fn put_object(&self, bytes: &[u8]) -> Result<Digest, CacheError> {
         let digest = Digest::of(bytes);
         let target = self.object_path(&digest);
-        if fs::metadata(&target).is_ok_and(|m| m.len() == bytes.len() as u64) {
+        if self.already_stored(&target, bytes.len() as u64) {
             return Ok(digest);
         }
-        let (temp, mut file) =
-            TempFile::create(&self.tmp_dir()).map_err(|e| CacheError::io(self.tmp_dir(), e))?;
-        io::Write::write_all(&mut file, bytes).map_err(|e| CacheError::io(temp.path(), e))?;
-        file.set_permissions(fs::Permissions::from_mode(0o444))
+        let tmp = self.tmp_dir();
+        let mut temp =
+            AtomicFile::create(&tmp, self.durability).map_err(|e| CacheError::io(&tmp, e))?;
+        temp.file()
+            .write_all(bytes)
             .map_err(|e| CacheError::io(temp.path(), e))?;
-        drop(file);
         self.persist(temp, &target)?;
         Ok(digest)
     }
 
-    /// Moves a finished file (in the cache's `tmp/`, e.g. a command's output) into the object
-    /// store by content.
+    /// Copies a finished file (e.g. a command's output) into the object store by content.
     pub fn put_file(&self, path: &Path) -> Result<(Digest, u64), CacheError> {
         let size = fs::metadata(path)
             .map_err(|e| CacheError::io(path, e))?
             .len();
         let digest = crate::key::hash_file(path, size).map_err(|e| CacheError::io(path, e))?;
         let target = self.object_path(&digest);
-        if fs::metadata(&target).is_ok_and(|m| m.len() == size) {
+        if self.already_stored(&target, size) {
             return Ok((digest, size));
         }
         // Copy rather than move: the command may have left hard links or open handles to it.
-        let (temp, _) =
-            TempFile::create(&self.tmp_dir()).map_err(|e| CacheError::io(self.tmp_dir(), e))?;
-        fs::copy(path, temp.path()).map_err(|e| CacheError::io(path, e))?;
-        fs::set_permissions(temp.path(), fs::Permissions::from_mode(0o444))
-            .map_err(|e| CacheError::io(temp.path(), e))?;
+        let tmp = self.tmp_dir();
+        let mut temp =
+            AtomicFile::create(&tmp, self.durability).map_err(|e| CacheError::io(&tmp, e))?;
+        let mut source = File::open(path).map_err(|e| CacheError::io(path, e))?;
+        io::copy(&mut source, temp.file()).map_err(|e| CacheError::io(path, e))?;
         self.persist(temp, &target)?;
         Ok((digest, size))
     }
 
-    fn persist(&self, temp: TempFile, target: &Path) -> Result<(), CacheError> {
+    /// Whether an object of this size is already stored. Another process may have renamed
+    /// it in without flushing its folder yet, so in safe mode the folder is flushed before
+    /// the next commit point all the same.
+    fn already_stored(&self, target: &Path, size: u64) -> bool {
+        let stored = fs::metadata(target).is_ok_and(|m| m.len() == size);
+        if stored && let Some(dir) = target.parent() {
+            self.renamed_into(dir);
+        }
+        stored
+    }
+
+    fn persist(&self, mut temp: AtomicFile, target: &Path) -> Result<(), CacheError> {
+        temp.file()
+            .set_permissions(fs::Permissions::from_mode(0o444))
+            .map_err(|e| CacheError::io(temp.path(), e))?;
         let dir = target.parent().expect("objects have a parent folder");
         fs::create_dir_all(dir).map_err(|e| CacheError::io(dir, e))?;
-        temp.persist(target).map_err(|e| CacheError::io(target, e))
+        temp.commit(target).map_err(|e| CacheError::io(target, e))?;
+        self.renamed_into(dir);
+        Ok(())
     }
 
     /// Reads an object and checks its hash; a damaged object is moved aside so it is
@@ -275,12 +340,22 @@ impl Store {
         }
     }
 
+    /// Writes an entry: a commit point. Everything it may name is flushed first.
     fn write_json<T: Serialize>(&self, path: &Path, value: &T) -> Result<(), CacheError> {
         let bytes =
             serde_json::to_vec(value).map_err(|e| CacheError::io(path, io::Error::other(e)))?;
         let dir = path.parent().expect("entries have a parent folder");
         fs::create_dir_all(dir).map_err(|e| CacheError::io(dir, e))?;
-        write_atomic(&self.tmp_dir(), path, &bytes).map_err(|e| CacheError::io(path, e))
+        self.flush()?;
+        let tmp = self.tmp_dir();
+        let mut temp =
+            AtomicFile::create(&tmp, self.durability).map_err(|e| CacheError::io(&tmp, e))?;
+        temp.file()
+            .write_all(&bytes)
+            .map_err(|e| CacheError::io(temp.path(), e))?;
+        temp.commit(path).map_err(|e| CacheError::io(path, e))?;
+        self.renamed_into(dir);
+        Ok(())
     }
 
     pub fn stage_entry(&self, key: &Digest) -> Option<StageEntry> {

@@ -39,8 +39,9 @@ pub enum Command {
     Cache(CacheArgs),
     /// List the built-in stage kinds.
     Kinds,
-    /// Print an NRRD file's header and facts about its decoded samples.
-    Nrrd(NrrdArgs),
+    /// Print an image's format, sample facts and LPS geometry (NRRD, NIfTI, MetaImage, DICOM).
+    #[command(alias = "nrrd")]
+    Inspect(InspectArgs),
     /// Write a deterministic synthetic glioma cohort (clinical CSV, scans, Slicer segmentations).
     Synth(SynthArgs),
     #[command(hide = true)]
@@ -48,12 +49,26 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct NrrdArgs {
-    /// An `.nrrd` or detached `.nhdr` file.
+pub struct InspectArgs {
+    /// An image file (`.nrrd`, `.nhdr`, `.nii`, `.nii.gz`, `.hdr`, `.mha`, `.mhd`, DICOM) or a
+    /// folder holding one DICOM series. The format is read from the content.
+    #[arg(value_name = "FILE|FOLDER")]
     pub file: PathBuf,
-    /// JSON with `sizes`, `type`, `encoding`, `count`, `min`, `max`, `sum`, `samples_sha256_le`, geometry.
+    /// JSON with `format`, `type`, `sizes`, `count`, `min`, `max`, `sum`, `samples_sha256_le`,
+    /// `geometry` (LPS) and the format's own header fields.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The file format `radflow synth` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SynthFormat {
+    /// `{id}/image.nrrd` and a 3D Slicer `{id}/segmentation.seg.nrrd`.
+    Nrrd,
+    /// BraTS-like: `{id}/{id}_t1ce.nii.gz` and a labelmap `{id}/{id}_seg.nii.gz`.
+    Nifti,
+    /// TCIA-like: a DICOM series `{id}/scan/` and a DICOM-SEG `{id}/seg.dcm`.
+    Dicom,
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +87,9 @@ pub struct SynthArgs {
     /// Fewest and most slices per scan.
     #[arg(long, value_name = "MIN,MAX", value_delimiter = ',', default_values_t = [40, 120])]
     pub slices: Vec<usize>,
+    /// The file format of scans and segmentations.
+    #[arg(long, value_enum, default_value = "nrrd")]
+    pub format: SynthFormat,
     #[arg(long)]
     pub json: bool,
 }
@@ -138,6 +156,9 @@ pub struct WorkerArgs {
     pub shards: Option<usize>,
     #[arg(long)]
     pub shard_index: Option<usize>,
+    /// Where to write what the worker did (JSON), for the coordinator.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<std::path::PathBuf>,
     #[arg(short, long)]
     pub jobs: Option<usize>,
     #[arg(long)]

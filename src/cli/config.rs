@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::args::PipelineArgs;
 use crate::cache::Store;
+use crate::durable::Durability;
 use crate::error::Error;
 use crate::plan::{self, Plan};
 use crate::spec::{self, Override};
@@ -16,8 +17,20 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// The pipeline's cache, flushed as its `durability:` says (`RADFLOW_DURABILITY`
+    /// overrides it for a machine whose cache is scratch space).
     pub fn open_store(&self) -> Result<Store, Error> {
-        Ok(Store::open(&self.cache_dir)?)
+        let durability = match std::env::var("RADFLOW_DURABILITY").ok().as_deref() {
+            None | Some("") => self.plan.pipeline.durability,
+            Some("safe") => Durability::Safe,
+            Some("fast") => Durability::Fast,
+            Some(other) => {
+                return Err(Error::Usage(format!(
+                    "RADFLOW_DURABILITY=`{other}`: expected `safe` or `fast`"
+                )));
+            }
+        };
+        Ok(Store::open_with(&self.cache_dir, durability)?)
     }
 }
 
@@ -33,7 +46,7 @@ pub fn load(args: &PipelineArgs) -> Result<Loaded, Error> {
         .collect::<Result<Vec<_>, _>>()?;
     let pipeline = spec::load(&path, &overrides)?;
     let cache_dir = cache_dir(args.cache.as_deref(), Some(&pipeline.cache_dir));
-    let plan = plan::build(pipeline)?;
+    let plan = plan::build(pipeline, crate::stages::KINDS)?;
     Ok(Loaded {
         plan,
         cache_dir,

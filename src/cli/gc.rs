@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use super::args::{CacheArgs, CacheCommand, GcArgs, PipelineArgs};
 use super::config::{cache_dir, load};
-use crate::cache::{GcOptions, Store, collect, verify};
+use crate::cache::{GcOptions, GcRoots, Store, collect, lock_files_of_runs, verify};
 use crate::error::Error;
-use crate::lockfile::lock_path;
+use crate::lockfile::{LockFile, lock_path};
 use crate::spec::display_path;
 
 pub fn gc(args: GcArgs) -> Result<(), Error> {
@@ -37,9 +37,25 @@ pub fn gc(args: GcArgs) -> Result<(), Error> {
         keep_runs: args.keep_runs,
         grace: Duration::from_secs(args.grace_minutes * 60),
         dry_run: args.dry_run,
-        extra_locks: locks,
     };
-    let report = collect(&store, &options)?;
+    // Roots: every lock file named on the command line or written by a run on this cache.
+    for lock in lock_files_of_runs(&store)? {
+        if !locks.contains(&lock) {
+            locks.push(lock);
+        }
+    }
+    let mut roots = GcRoots::default();
+    let mut kept_locks = Vec::new();
+    for path in &locks {
+        if let Ok(Some(lock)) = LockFile::read(path) {
+            for (key, output) in lock.roots() {
+                roots.stage_keys.insert(key);
+                roots.outputs.insert(output);
+            }
+            kept_locks.push(path.clone());
+        }
+    }
+    let report = collect(&store, roots, &options)?;
     let verb = if args.dry_run {
         "would remove"
     } else {
@@ -54,7 +70,7 @@ pub fn gc(args: GcArgs) -> Result<(), Error> {
         report.removed_runs,
         report.kept_objects
     );
-    for lock in &report.lock_files {
+    for lock in &kept_locks {
         println!("kept everything {} names", display_path(lock));
     }
     Ok(())

@@ -1,7 +1,8 @@
 //! `radflow kinds`.
 
 use crate::error::Error;
-use crate::stages::{Arity, KINDS};
+use crate::stage_api::Arity;
+use crate::stages::KINDS;
 
 pub fn kinds() -> Result<(), Error> {
     for kind in KINDS {

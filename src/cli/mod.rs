@@ -6,8 +6,8 @@ mod config;
 mod dag;
 mod diff;
 mod gc;
+mod inspect;
 mod kinds;
-mod nrrd;
 mod run;
 mod status;
 mod synth;
@@ -46,7 +46,7 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Gc(args) => gc::gc(args),
         Command::Cache(args) => gc::cache(args),
         Command::Kinds => kinds::kinds(),
-        Command::Nrrd(args) => nrrd::nrrd(args),
+        Command::Inspect(args) => inspect::inspect(args),
         Command::Synth(args) => synth::synth(args),
         Command::Worker(args) => worker::worker(args),
     }

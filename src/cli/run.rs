@@ -2,10 +2,13 @@
 
 use super::args::{ExecutorKind, RunArgs};
 use super::config::{Loaded, ensure_jobs, load};
-use crate::cache::Status;
+use crate::cache::{RunOutcome, Status};
 use crate::error::Error;
-use crate::exec::cluster::{ClusterConfig, Invocation, run_on_slurm};
-use crate::exec::{self, RunOptions, RunReport, RunRequest, counts_table, metrics_lines, table};
+use crate::exec::cluster::{ClusterConfig, Invocation, SlurmExecutor};
+use crate::exec::{
+    self, Executor, RunOptions, RunReport, RunRequest, counts_table, lock_of_run, metrics_lines,
+    run_log, table,
+};
 use crate::lockfile::{LockFile, lock_path};
 use crate::plan::select;
 
@@ -35,37 +38,39 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<(), Error> {
             )));
         }
     };
-    if executor == ExecutorKind::Slurm {
-        let cluster = ClusterConfig::from_doc(plan.pipeline.executor.as_ref());
-        let invocation = Invocation {
-            pipeline_file: plan.pipeline.file.clone(),
-            cache_dir: std::path::absolute(&loaded.cache_dir)
-                .unwrap_or_else(|_| loaded.cache_dir.clone()),
-            overrides: loaded.overrides.clone(),
-        };
-        let report = run_on_slurm(
-            plan,
-            &selection,
-            store,
-            options,
-            request,
-            &cluster,
-            &invocation,
-        )?;
-        return finish(&args, &loaded, report);
-    }
+    let mut slurm = match executor {
+        ExecutorKind::Local => None,
+        ExecutorKind::Slurm => {
+            let invocation = Invocation {
+                pipeline_file: plan.pipeline.file.clone(),
+                cache_dir: std::path::absolute(&loaded.cache_dir)
+                    .unwrap_or_else(|_| loaded.cache_dir.clone()),
+                overrides: loaded.overrides.clone(),
+            };
+            Some(SlurmExecutor::new(
+                plan,
+                store.clone(),
+                ClusterConfig::from_doc(plan.pipeline.executor.as_ref()),
+                invocation,
+                run_log(plan, &store)?.last_run(),
+                options.quiet,
+            )?)
+        }
+    };
     let mut report = exec::run(
         plan,
         &selection,
         store.clone(),
         options.clone(),
         request.clone(),
+        slurm.as_mut().map(|s| s as &mut dyn Executor),
     )?;
-    if report.damaged && !report.complete() && report.record.outcome != "interrupted" {
+    if report.damaged && report.record.outcome == RunOutcome::Failed {
         eprintln!(
             "radflow: damaged or missing cache objects were set aside; running again to recompute them"
         );
-        report = exec::run(plan, &selection, store, options, request)?;
+        let cluster = slurm.as_mut().map(|s| s as &mut dyn Executor);
+        report = exec::run(plan, &selection, store, options, request, cluster)?;
     }
     finish(&args, &loaded, report)
 }
@@ -107,10 +112,10 @@ fn finish(args: &RunArgs, loaded: &Loaded, report: RunReport) -> Result<(), Erro
             );
         }
     }
-    match report.record.outcome.as_str() {
-        "complete" => Ok(()),
-        "interrupted" => Err(Error::Interrupted),
-        _ => {
+    match report.record.outcome {
+        RunOutcome::Complete => Ok(()),
+        RunOutcome::Interrupted => Err(Error::Interrupted),
+        RunOutcome::Failed => {
             let failed: Vec<String> = report
                 .record
                 .instances
@@ -138,7 +143,7 @@ fn print_warnings(report: &RunReport) {
 /// Writes the lock file when it changed; with `frozen`, a change is an error instead.
 fn update_lock(plan: &crate::plan::Plan, report: &RunReport, frozen: bool) -> Result<bool, Error> {
     let path = lock_path(&plan.pipeline.file);
-    let new = LockFile::from_run(plan, &report.record);
+    let new = lock_of_run(plan, &report.record);
     // The text is deterministic: comparing bytes spares parsing the old file on every rerun.
     let old_text = LockFile::read_text(&path)?;
     if old_text.as_deref() == Some(new.to_text().as_str()) {

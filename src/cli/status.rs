@@ -3,7 +3,7 @@
 use super::args::StatusArgs;
 use super::config::load;
 use crate::error::Error;
-use crate::exec::{Predicted, RunContext, RunOptions, predict, run_log};
+use crate::exec::{Predicted, RunOptions, RunState, predict, run_log};
 use crate::plan::select;
 
 pub fn status(args: StatusArgs) -> Result<(), Error> {
@@ -12,9 +12,9 @@ pub fn status(args: StatusArgs) -> Result<(), Error> {
     let store = loaded.open_store()?;
     let log = run_log(&loaded.plan, &store)?;
     let options = RunOptions::local(1, false, true);
-    let context = RunContext::new(&loaded.plan, store, options, log.last_keys());
-    let predictions = predict(&context, &selection);
-    context.stat.save();
+    let state = RunState::new(&loaded.plan, store, options, log.last_keys());
+    let predictions = predict(&state, &selection);
+    state.stat.save();
     if args.json {
         println!(
             "{}",
@@ -30,12 +30,7 @@ pub fn status(args: StatusArgs) -> Result<(), Error> {
         .min(48);
     let mut to_run = 0;
     for p in &predictions {
-        let word = match p.state {
-            Predicted::Cached => "cached",
-            Predicted::Run => "run",
-            Predicted::Maybe => "maybe",
-            Predicted::Blocked => "blocked",
-        };
+        let word = p.state.word();
         if p.state != Predicted::Cached {
             to_run += 1;
         }

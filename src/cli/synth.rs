@@ -1,8 +1,8 @@
-//! `radflow synth --out DIR`.
+//! `radflow synth --out DIR [--format nrrd|nifti|dicom]`.
 
-use super::args::SynthArgs;
+use super::args::{SynthArgs, SynthFormat};
 use crate::error::Error;
-use crate::synth::{SynthConfig, generate};
+use crate::synth::{ImageFormat, SynthConfig, generate};
 
 pub fn synth(args: SynthArgs) -> Result<(), Error> {
     let [min, max] = args.slices[..] else {
@@ -16,6 +16,11 @@ pub fn synth(args: SynthArgs) -> Result<(), Error> {
         seed: args.seed,
         in_plane: args.size,
         slices: (min, max),
+        format: match args.format {
+            SynthFormat::Nrrd => ImageFormat::Nrrd,
+            SynthFormat::Nifti => ImageFormat::Nifti,
+            SynthFormat::Dicom => ImageFormat::Dicom,
+        },
         ..SynthConfig::new(&args.out)
     };
     let summary = generate(&config).map_err(|e| Error::Input(e.to_string()))?;

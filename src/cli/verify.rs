@@ -39,7 +39,14 @@ pub fn verify(args: VerifyArgs, quiet: bool) -> Result<(), Error> {
         forced: vec!["*".into()],
         ..Default::default()
     };
-    let report = exec::run(plan, &selection, loaded.open_store()?, options, request)?;
+    let report = exec::run(
+        plan,
+        &selection,
+        loaded.open_store()?,
+        options,
+        request,
+        None,
+    )?;
     let mut rows = Vec::new();
     for (id, record) in &report.record.instances {
         let locked = lock.stages.get(id);

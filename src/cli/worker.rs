@@ -4,20 +4,14 @@
 
 use super::args::WorkerArgs;
 use super::config::{ensure_jobs, load};
-use crate::cache::Status;
+use crate::durable::{Durability, write_beside};
 use crate::error::Error;
-use crate::exec::{self, RunOptions, RunRequest, Shard};
-use crate::plan::select;
+use crate::exec::local::Shard;
+use crate::exec::{WorkOrder, run_log, work};
 
 pub fn worker(args: WorkerArgs) -> Result<(), Error> {
     let loaded = load(&args.pipeline)?;
     let plan = &loaded.plan;
-    let force = if args.force {
-        vec![args.instance.clone()]
-    } else {
-        Vec::new()
-    };
-    let selection = select(plan, std::slice::from_ref(&args.instance), &force)?;
     let index = plan
         .index_of(&args.instance)
         .ok_or_else(|| Error::Usage(format!("no instance `{}`", args.instance)))?;
@@ -40,45 +34,31 @@ pub fn worker(args: WorkerArgs) -> Result<(), Error> {
                     "shard {task} of {count} does not exist"
                 )));
             }
-            Some(Shard {
-                instance: index,
-                index: task,
-                count,
-            })
+            Some(Shard { index: task, count })
         }
     };
-    let options = RunOptions {
+    let store = loaded.open_store()?;
+    let last_keys = run_log(plan, &store)?.last_keys();
+    let order = WorkOrder {
+        instance: index,
         shard,
-        record: false,
-        ..RunOptions::local(ensure_jobs(args.jobs)?, false, true)
+        forced: args.force,
+        jobs: ensure_jobs(args.jobs)?,
     };
-    let request = RunRequest {
-        overrides: loaded.overrides.clone(),
-        only: vec![args.instance.clone()],
-        forced: force,
-    };
-    let report = exec::run(plan, &selection, loaded.open_store()?, options, request)?;
-    let failed: Vec<String> = report
-        .record
-        .instances
-        .iter()
-        .filter(|(_, r)| matches!(r.status, Status::Failed | Status::Skipped))
-        .map(|(id, r)| format!("\n  {id}: {}", r.error.as_deref().unwrap_or("failed")))
-        .collect();
-    if !failed.is_empty() {
-        return Err(Error::Failed(format!(
-            "{} stage(s) failed:{}",
-            failed.len(),
-            failed.concat()
-        )));
+    let report = work(plan, store, last_keys, &order)
+        .map_err(|e| Error::Failed(format!("{}: {e}", args.instance)))?;
+    if let Some(path) = &args.report {
+        let bytes = serde_json::to_vec_pretty(&report).unwrap_or_default();
+        write_beside(path, &bytes, Durability::Safe)
+            .map_err(|e| Error::Input(format!("`{}`: {e}", path.display())))?;
     }
-    let (_, record) = &report.record.instances[index];
-    let what = match (record.status, record.items) {
-        (Status::Shard, Some(items)) => {
-            format!("computed {} of {} items", items.computed, items.total)
-        }
-        (status, _) => format!("{status:?}").to_lowercase(),
+    let what = match (report.did.as_str(), report.items) {
+        ("items", Some(items)) => format!("computed {} of {} items", items.computed, items.total),
+        (did, _) => did.to_string(),
     };
     println!("radflow worker: {}: {what}", args.instance);
+    for warning in &report.warnings {
+        eprintln!("radflow: warning: {}: {warning}", args.instance);
+    }
     Ok(())
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::record::Record;
+use super::roles::{ROLES_META, Roles};
 use super::value::Value;
 use crate::digest::Digest;
 
@@ -69,6 +70,25 @@ impl Dataset {
 
     pub fn meta(&self) -> &BTreeMap<String, Value> {
         &self.meta
+    }
+
+    /// Which fields are the class label and the group (see [`Roles`]).
+    pub fn roles(&self) -> Roles {
+        Roles::from_meta(&self.meta)
+    }
+
+    /// Sets (or, with empty roles, removes) `meta.roles`.
+    pub fn set_roles(&mut self, roles: &Roles) {
+        match roles.to_value() {
+            Some(value) => self.meta.insert(ROLES_META.to_string(), value),
+            None => self.meta.remove(ROLES_META),
+        };
+    }
+
+    /// The same dataset with `roles`.
+    pub fn with_roles(mut self, roles: &Roles) -> Self {
+        self.set_roles(roles);
+        self
     }
 
     pub fn len(&self) -> usize {

@@ -3,10 +3,12 @@
 #[allow(clippy::module_inception)]
 mod dataset;
 mod record;
+mod roles;
 mod tensor;
 mod value;
 
 pub use dataset::{Dataset, DatasetError, MANIFEST_FORMAT};
 pub use record::{FieldError, Record};
+pub use roles::{ROLES_META, Roles};
 pub use tensor::{DType, Tensor, TensorError};
 pub use value::{BlobRef, FileRef, Value};

@@ -1,39 +1,45 @@
-//! Running a plan: the scheduler, the per-instance work, item-level maps, progress, status and
-//! run records.
+//! Running a plan: the one decision ([`decide`]), the scheduler that drives executors (local
+//! threads, a Slurm cluster), item-level maps, progress, status and run records.
+//!
+//! What runs when (see ARCHITECTURE.md): the scheduler walks the plan; an instance whose inputs
+//! have ended is decided; a hit ends at once, a miss becomes a [`Job`] for an [`Executor`];
+//! the job's end is recorded, which may make dependents ready. `status` walks the same plan
+//! with the same decision and runs nothing; a cluster worker decides and computes the one
+//! instance (or shard) it was sent.
 
 pub mod cluster;
-mod host;
-mod instance;
+mod counts;
+mod decide;
+mod executor;
 pub mod interrupt;
-mod map;
+pub mod local;
+mod outcome;
 mod progress;
 mod publish;
-mod run_context;
+mod record;
 mod scheduler;
+mod state;
 mod status;
 mod summary;
+mod why;
+mod worker;
 
-use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-pub use instance::{Outcome, summary_of};
-pub use run_context::{RunContext, RunOptions, Shard};
+pub use counts::summary_of;
+pub use decide::{Decision, Detail, Keyed, Upstream, decide, missing_objects};
+pub use executor::{Computed, Done, Executor, Failure, Finished, Job};
+pub use outcome::Outcome;
+pub use record::{RunRequest, lock_of_run};
+pub use state::{RunOptions, RunState};
 pub use status::{Predicted, Prediction, predict};
 pub use summary::{counts_table, metrics_lines, seconds, table};
+pub use why::{Blocked, Why};
+pub use worker::{WorkOrder, WorkerReport, work};
 
-use crate::cache::{
-    CacheError, InstanceRecord, LastKey, RUN_FORMAT, RunLog, RunRecord, Status, Store,
-};
+use crate::cache::{CacheError, RunLog, RunOutcome, RunRecord, Store};
 use crate::lockfile::lock_path;
 use crate::plan::{Plan, Selection};
-
-/// What the user asked for, recorded with the run.
-#[derive(Debug, Clone, Default)]
-pub struct RunRequest {
-    pub overrides: Vec<String>,
-    pub only: Vec<String>,
-    pub forced: Vec<String>,
-}
 
 /// The result of a run.
 pub struct RunReport {
@@ -45,7 +51,7 @@ pub struct RunReport {
 
 impl RunReport {
     pub fn complete(&self) -> bool {
-        self.record.outcome == "complete"
+        self.record.outcome == RunOutcome::Complete
     }
 }
 
@@ -56,13 +62,15 @@ pub fn run_log(plan: &Plan, store: &Store) -> Result<RunLog, CacheError> {
     RunLog::open(store, &pipeline.name, &key_name)
 }
 
-/// Runs the selected instances of `plan` against the cache in `store`.
+/// Runs the selected instances of `plan` against the cache in `store`, on this machine and,
+/// when given, on a cluster executor for the jobs it takes.
 pub fn run(
     plan: &Plan,
     selection: &Selection,
     store: Store,
     options: RunOptions,
     request: RunRequest,
+    cluster: Option<&mut dyn Executor>,
 ) -> Result<RunReport, CacheError> {
     // Runs hold the cache lock shared so `gc` cannot delete what they are writing. A file
     // system without working locks (some NFS setups) only loses that protection: content
@@ -88,92 +96,19 @@ pub fn run(
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    let context = RunContext::new(plan, store, options, log.last_keys());
-    let outcomes = scheduler::schedule(&context, selection);
-    context.stat.save();
-
-    let mut instances = Vec::with_capacity(plan.instances.len());
-    let mut last = BTreeMap::new();
-    let mut damaged = false;
-    for (inst, outcome) in plan.instances.iter().zip(outcomes) {
-        let record = match outcome {
-            None => InstanceRecord {
-                stage: inst.stage.clone(),
-                kind: inst.kind.kind().to_string(),
-                label: inst.label.clone(),
-                status: Status::NotSelected,
-                key: None,
-                output: None,
-                records: None,
-                items: None,
-                summary: BTreeMap::new(),
-                params: inst.kind.params().clone(),
-                duration_ms: 0,
-                saved_ms: 0,
-                why: None,
-                error: None,
-                warnings: Vec::new(),
-            },
-            Some(o) => {
-                damaged |= o.damaged;
-                if let (Some(key), true) = (&o.key, o.status != Status::Failed) {
-                    last.insert(
-                        inst.id.clone(),
-                        LastKey {
-                            key: Some(key.clone()),
-                            output: o.output(),
-                        },
-                    );
-                }
-                InstanceRecord {
-                    stage: inst.stage.clone(),
-                    kind: inst.kind.kind().to_string(),
-                    label: inst.label.clone(),
-                    status: o.status,
-                    key: o.key_digest,
-                    output: o.output(),
-                    records: o.entry.as_ref().map(|e| e.records),
-                    items: o.items,
-                    summary: o
-                        .entry
-                        .as_ref()
-                        .map(|e| e.summary.clone())
-                        .unwrap_or_default(),
-                    params: inst.kind.params().clone(),
-                    duration_ms: o.duration_ms,
-                    saved_ms: o.saved_ms,
-                    why: if o.status == Status::Ran { o.why } else { None },
-                    error: o.error,
-                    warnings: o.warnings,
-                }
-            }
-        };
-        instances.push((inst.id.clone(), record));
-    }
-    let failed = instances
-        .iter()
-        .any(|(_, r)| matches!(r.status, Status::Failed | Status::Skipped));
-    let outcome = if interrupt::cancelled() {
-        "interrupted"
-    } else if failed {
-        "failed"
-    } else {
-        "complete"
-    };
-    let record = RunRecord {
-        format: RUN_FORMAT,
-        pipeline: plan.pipeline.name.clone(),
-        pipeline_file: plan.pipeline.file.clone(),
-        lock_file: lock_path(&plan.pipeline.file),
+    let state = RunState::new(plan, store, options, log.last_keys());
+    let outcomes = scheduler::schedule(&state, selection, cluster);
+    state.stat.save();
+    // Everything the run committed is on disk before its record (and the lock file) name it.
+    state.store.flush()?;
+    let damaged = outcomes.iter().flatten().any(|o| o.damaged);
+    let times = record::RunTimes {
         started_unix_ms,
         duration_ms: started.elapsed().as_millis() as u64,
-        overrides: request.overrides,
-        only: request.only,
-        forced: request.forced,
-        outcome: outcome.to_string(),
-        instances,
+        lock_file: lock_path(&plan.pipeline.file),
     };
-    if context.options.record {
+    let (record, last) = record::record_run(plan, outcomes, request, times, interrupt::cancelled());
+    if state.options.record {
         log.record(&record)?;
         log.remember(last)?;
     }

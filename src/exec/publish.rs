@@ -9,20 +9,20 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::run_context::{RunContext, object_reason};
-use crate::cache::TempFile;
+use super::state::{RunState, object_reason};
 use crate::dataset::{BlobRef, Value};
 use crate::digest::Digest;
+use crate::durable::{AtomicFile, write_atomic};
 use crate::key::hash_file;
 use crate::plan::Instance;
-use crate::stages::StageError;
+use crate::stage_api::StageError;
 use crate::workspace::checked_write_path;
 
 const LIST: &str = ".radflow-published";
 
 /// Publishes `output` of `instance`; returns the folder.
 pub fn publish(
-    run: &RunContext<'_>,
+    run: &RunState<'_>,
     instance: &Instance,
     output: &Digest,
 ) -> Result<PathBuf, StageError> {
@@ -66,14 +66,14 @@ pub fn publish(
         }
         let parent = target.parent().unwrap_or(&dir);
         fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-        let (temp, _) = TempFile::create(parent).map_err(|e| io(parent, e))?;
+        let temp = AtomicFile::create(parent, run.store.durability()).map_err(|e| io(parent, e))?;
         run.store
             .copy_object(&blob.digest, temp.path())
             .map_err(|e| StageError::Object {
                 digest: blob.digest,
                 reason: object_reason(e),
             })?;
-        temp.persist(&target).map_err(|e| io(&target, e))?;
+        temp.commit(&target).map_err(|e| io(&target, e))?;
     }
     let list_path = dir.join(LIST);
     if let Ok(previous) = fs::read_to_string(&list_path) {
@@ -87,6 +87,7 @@ pub fn publish(
         }
     }
     let list: String = names.iter().map(|n| format!("{n}\n")).collect();
-    crate::cache::write_atomic(&dir, &list_path, list.as_bytes()).map_err(|e| io(&list_path, e))?;
+    write_atomic(&dir, &list_path, list.as_bytes(), run.store.durability())
+        .map_err(|e| io(&list_path, e))?;
     Ok(dir)
 }

@@ -1,134 +1,256 @@
-//! Runs instances in dependency order, independent ones in parallel (at most `jobs` at once).
+//! Drives a run: instances in dependency order, each decided once its inputs are known
+//! ([`decide`]), cached ones taken, the others handed to an executor, independent ones at the
+//! same time.
 //!
-//! An instance starts when all its inputs have an output. After a failure no new instance
-//! starts (running ones finish and commit) unless `keep_going`, in which case only the
-//! failure's dependents are skipped. Ctrl-C stops starting new instances too.
+//! An instance is decided when all its inputs have ended. A hit ends it at once; a miss becomes
+//! a [`Job`] for the local executor, or for the cluster executor when there is one and it takes
+//! the job. After a failure no new job starts (running ones finish and commit) unless
+//! `keep_going`, in which case only the failure's dependents are blocked. Ctrl-C stops new
+//! jobs and cancels the cluster's.
 
-use std::collections::BTreeMap;
-use std::sync::mpsc;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::mpsc::{self, RecvTimeoutError};
 
-use super::instance::{Outcome, execute};
+use super::decide::{Decision, Detail, Upstream, decide};
+use super::executor::{Done, Executor, Failure, Finished, Job};
 use super::interrupt;
+use super::local::LocalExecutor;
+use super::outcome::Outcome;
 use super::publish::publish;
-use super::run_context::RunContext;
+use super::state::RunState;
 use super::summary::finished_line;
 use crate::cache::Status;
-use crate::digest::Digest;
 use crate::plan::Selection;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
+enum Slot {
     Waiting,
+    Queued,
     Running,
     Done,
 }
 
 /// One outcome per instance; `None` for instances outside the selection.
-pub fn schedule(run: &RunContext<'_>, selection: &Selection) -> Vec<Option<Outcome>> {
-    let instances = &run.plan.instances;
-    let n = instances.len();
-    let mut state = vec![State::Waiting; n];
-    let mut outcomes: Vec<Option<Outcome>> = (0..n).map(|_| None).collect();
-    for (slot, included) in state.iter_mut().zip(&selection.included) {
-        if !included {
-            *slot = State::Done;
-        }
-    }
-    let jobs = run.options.jobs.max(1);
-    let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
-    let mut running = 0usize;
-    let mut stopping = false;
-
+pub fn schedule(
+    state: &RunState<'_>,
+    selection: &Selection,
+    mut cluster: Option<&mut dyn Executor>,
+) -> Vec<Option<Outcome>> {
+    let n = state.plan.instances.len();
+    let mut run = Run {
+        state,
+        selection,
+        slots: selection
+            .included
+            .iter()
+            .map(|&inc| if inc { Slot::Waiting } else { Slot::Done })
+            .collect(),
+        outcomes: (0..n).map(|_| None).collect(),
+        queue: VecDeque::new(),
+        jobs: HashMap::new(),
+        stopping: false,
+    };
     std::thread::scope(|scope| {
+        let mut local = LocalExecutor::new(scope, state);
+        let (tx, rx) = mpsc::channel::<Finished>();
+        let mut running = 0usize;
         loop {
-            // Instances whose inputs failed or were skipped are skipped in turn.
-            for i in 0..n {
-                if state[i] != State::Waiting {
-                    continue;
-                }
-                let blocked = instances[i].inputs.values().flatten().any(|&u| {
-                    state[u] == State::Done
-                        && outcomes[u].as_ref().is_some_and(|o| o.output().is_none())
-                });
-                if blocked {
-                    state[i] = State::Done;
-                    outcomes[i] = Some(Outcome::skipped("an input failed"));
+            if interrupt::cancelled() && !run.stopping {
+                run.stopping = true;
+                if let Some(cluster) = cluster.as_deref_mut() {
+                    cluster.cancel(&tx);
                 }
             }
-            if interrupt::cancelled() {
-                stopping = true;
-            }
-            if !stopping {
-                for i in 0..n {
-                    if running >= jobs {
+            if !run.stopping {
+                run.decide_ready();
+                while let Some(job) = run.queue.front() {
+                    let remote = cluster.as_deref_mut().filter(|c| c.takes(job.instance));
+                    let executor: &mut dyn Executor = match remote {
+                        Some(remote) => remote,
+                        None => &mut local,
+                    };
+                    if !executor.has_room() {
                         break;
                     }
-                    if state[i] != State::Waiting {
-                        continue;
-                    }
-                    let ready = instances[i]
-                        .inputs
-                        .values()
-                        .flatten()
-                        .all(|&u| state[u] == State::Done);
-                    if !ready {
-                        continue;
-                    }
-                    let mut upstream: BTreeMap<String, Vec<(String, Digest)>> = BTreeMap::new();
-                    for (port, ups) in &instances[i].inputs {
-                        let outs = ups
-                            .iter()
-                            .map(|&u| {
-                                let output = outcomes[u]
-                                    .as_ref()
-                                    .and_then(Outcome::output)
-                                    .expect("ready inputs have outputs");
-                                (instances[u].label.clone(), output)
-                            })
-                            .collect();
-                        upstream.insert(port.clone(), outs);
-                    }
-                    state[i] = State::Running;
+                    let job = run.queue.pop_front().expect("a queued job");
+                    run.slots[job.instance] = Slot::Running;
+                    run.jobs
+                        .insert(job.instance, (job.clone(), executor.name()));
+                    executor.start(job, &tx);
                     running += 1;
-                    let tx = tx.clone();
-                    let forced = selection.forced[i];
-                    scope.spawn(move || {
-                        let mut outcome = execute(run, &instances[i], upstream, forced);
-                        if instances[i].publish
-                            && let Some(output) = outcome.output()
-                            && let Err(e) = publish(run, &instances[i], &output)
-                        {
-                            outcome.status = Status::Failed;
-                            outcome.error = Some(e.to_string());
-                        }
-                        let _ = tx.send((i, outcome));
-                    });
                 }
             }
-            if running == 0 {
+            if running == 0 && (run.stopping || run.queue.is_empty()) {
                 break;
             }
-            let Ok((i, outcome)) = rx.recv() else { break };
+            let interval = cluster.as_deref().and_then(|c| c.poll_interval());
+            let received = match interval {
+                Some(every) => rx.recv_timeout(every),
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            let finished = match received {
+                Ok(finished) => finished,
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(cluster) = cluster.as_deref_mut() {
+                        cluster.poll(&tx);
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
             running -= 1;
-            run.progress
-                .line(&finished_line(&instances[i].id, &outcome));
-            if outcome.status == Status::Failed && !run.options.keep_going {
-                stopping = true;
+            if let Some(assemble) = run.finish(finished) {
+                // A cluster computed the items; the output is assembled here from the cache.
+                run.jobs
+                    .insert(assemble.instance, (assemble.clone(), "local"));
+                local.start(assemble, &tx);
+                running += 1;
             }
-            state[i] = State::Done;
-            outcomes[i] = Some(outcome);
         }
     });
-
     let reason = if interrupt::cancelled() {
         "the run was interrupted"
     } else {
         "the run stopped after a failure"
     };
     for i in 0..n {
-        if state[i] == State::Waiting {
-            outcomes[i] = Some(Outcome::skipped(reason));
+        if matches!(run.slots[i], Slot::Waiting | Slot::Queued) {
+            run.outcomes[i] = Some(Outcome::skipped(reason));
         }
     }
-    outcomes
+    run.outcomes
+}
+
+struct Run<'s, 'p> {
+    state: &'s RunState<'p>,
+    selection: &'s Selection,
+    slots: Vec<Slot>,
+    outcomes: Vec<Option<Outcome>>,
+    /// Decided to run, waiting for room in their executor, in plan order.
+    queue: VecDeque<Job>,
+    /// Running jobs and where they run.
+    jobs: HashMap<usize, (Job, &'static str)>,
+    stopping: bool,
+}
+
+impl Run<'_, '_> {
+    /// Decides every waiting instance whose inputs have all ended, until none is left: hits
+    /// end at once (which may make their dependents ready), misses are queued.
+    fn decide_ready(&mut self) {
+        let instances = &self.state.plan.instances;
+        loop {
+            let mut progressed = false;
+            for (i, instance) in instances.iter().enumerate() {
+                if self.slots[i] != Slot::Waiting {
+                    continue;
+                }
+                let ready = instance
+                    .inputs
+                    .values()
+                    .flatten()
+                    .all(|&u| self.slots[u] == Slot::Done);
+                if !ready {
+                    continue;
+                }
+                progressed = true;
+                let outcomes = &self.outcomes;
+                let upstream = |u: usize| match outcomes[u].as_ref().and_then(Outcome::output) {
+                    Some(output) => Upstream::Output(output),
+                    None => Upstream::Failed,
+                };
+                let forced = self.selection.forced[i];
+                match decide(self.state, i, forced, upstream, Detail::Brief) {
+                    Decision::Cached { keyed, entry } => {
+                        self.end(i, Outcome::cached(keyed, *entry));
+                    }
+                    Decision::Blocked(blocked) => self.end(i, Outcome::blocked(blocked)),
+                    Decision::Run {
+                        keyed: Some(keyed),
+                        why,
+                    } => {
+                        let inputs = instance
+                            .inputs
+                            .iter()
+                            .map(|(port, ups)| {
+                                let outs = ups
+                                    .iter()
+                                    .map(|&u| (u, outcomes[u].as_ref().and_then(Outcome::output)))
+                                    .map(|(u, o)| (u, o.expect("ready inputs have outputs")))
+                                    .collect();
+                                (port.clone(), outs)
+                            })
+                            .collect::<BTreeMap<_, _>>();
+                        self.slots[i] = Slot::Queued;
+                        self.queue.push_back(Job {
+                            instance: i,
+                            keyed,
+                            inputs,
+                            forced,
+                            why,
+                            assemble_only: false,
+                        });
+                    }
+                    Decision::Run { keyed: None, why } => {
+                        // Every input has ended, so the key is known; this cannot happen.
+                        self.end(
+                            i,
+                            Outcome::failed(None, Failure::new(format!("no key ({why})"))),
+                        );
+                    }
+                }
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+
+    /// Records a finished job; returns the assemble job when a cluster computed a map's items.
+    fn finish(&mut self, finished: Finished) -> Option<Job> {
+        let i = finished.instance;
+        let (job, place) = self.jobs.remove(&i).expect("a finished job was started");
+        let place = (place != "local").then_some(place);
+        match finished.result {
+            Ok(Done::Committed(computed)) => {
+                let why = job.why.clone();
+                self.end(i, Outcome::ran(&job.keyed, why, place, *computed));
+                None
+            }
+            Ok(Done::ItemsComputed { .. }) if !self.stopping => Some(Job {
+                assemble_only: true,
+                ..job
+            }),
+            Ok(Done::ItemsComputed { .. }) => {
+                self.end(i, Outcome::skipped("the run was interrupted"));
+                None
+            }
+            Err(failure) => {
+                if !self.state.options.keep_going || failure.interrupted {
+                    self.stopping = true;
+                }
+                self.end(i, Outcome::failed(Some(&job.keyed), failure));
+                None
+            }
+        }
+    }
+
+    /// Ends instance `i`: publishes its output when it publishes, prints its line.
+    fn end(&mut self, i: usize, mut outcome: Outcome) {
+        let instance = &self.state.plan.instances[i];
+        if instance.publish
+            && let Some(output) = outcome.output()
+            && let Err(e) = publish(self.state, instance, &output)
+        {
+            outcome.status = Status::Failed;
+            outcome.error = Some(e.to_string());
+            if !self.state.options.keep_going {
+                self.stopping = true;
+            }
+        }
+        self.state
+            .progress
+            .line(&finished_line(&instance.id, &outcome));
+        self.slots[i] = Slot::Done;
+        self.outcomes[i] = Some(outcome);
+    }
 }

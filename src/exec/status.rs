@@ -1,18 +1,14 @@
 //! `radflow status`: what a run would do, and why, without running anything.
 //!
-//! An instance whose inputs are all known (its upstream instances are cached) gets its real
-//! key; it is cached when its entry and every object it references exist. Otherwise the reason
-//! is the first key component that changed since it last ran. An instance downstream of one that
-//! will run cannot know its key yet: it *may* run (early cutoff can still spare it).
-
-use std::collections::BTreeMap;
+//! The plan is walked in order with the same decision a run makes ([`decide`]); an instance
+//! predicted to run makes its dependents' keys unknowable, so they *may* run (early cutoff can
+//! still spare them).
 
 use serde::Serialize;
 
-use super::instance::{describe_change, missing_objects, stage_key};
-use super::run_context::RunContext;
+use super::decide::{Decision, Detail, Upstream, decide};
+use super::state::RunState;
 use crate::digest::Digest;
-use crate::key::{Change, first_change, hash_inputs};
 use crate::plan::Selection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -22,8 +18,19 @@ pub enum Predicted {
     Run,
     /// Depends on an instance that will run; runs unless that one's output comes out the same.
     Maybe,
-    /// Cannot run: an input cannot be read.
+    /// Cannot run: an input or a declared file cannot be read.
     Blocked,
+}
+
+impl Predicted {
+    pub fn word(self) -> &'static str {
+        match self {
+            Predicted::Cached => "cached",
+            Predicted::Run => "run",
+            Predicted::Maybe => "maybe",
+            Predicted::Blocked => "blocked",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -39,128 +46,55 @@ pub struct Prediction {
     pub output: Option<Digest>,
 }
 
-pub fn predict(run: &RunContext<'_>, selection: &Selection) -> Vec<Prediction> {
-    let instances = &run.plan.instances;
+pub fn predict(state: &RunState<'_>, selection: &Selection) -> Vec<Prediction> {
+    let instances = &state.plan.instances;
     let mut out: Vec<Option<Prediction>> = (0..instances.len()).map(|_| None).collect();
     for (i, inst) in instances.iter().enumerate() {
         if !selection.included[i] {
             continue;
         }
-        let mut p = Prediction {
+        let upstream = |u: usize| match &out[u] {
+            Some(Prediction {
+                output: Some(o), ..
+            }) => Upstream::Output(*o),
+            Some(Prediction {
+                state: Predicted::Blocked,
+                ..
+            })
+            | None => Upstream::Blocked,
+            Some(_) => Upstream::WillRun,
+        };
+        let decision = decide(state, i, selection.forced[i], upstream, Detail::ItemCounts);
+        let (state_word, reason, key, output) = match decision {
+            Decision::Cached { keyed, entry } => (
+                Predicted::Cached,
+                "up to date".to_string(),
+                Some(keyed.digest),
+                Some(entry.output),
+            ),
+            Decision::Run {
+                keyed: Some(keyed),
+                why,
+            } => (Predicted::Run, why.to_string(), Some(keyed.digest), None),
+            Decision::Run { keyed: None, why } => {
+                let word = if why.is_certain() {
+                    Predicted::Run
+                } else {
+                    Predicted::Maybe
+                };
+                (word, why.to_string(), None, None)
+            }
+            Decision::Blocked(blocked) => (Predicted::Blocked, blocked.to_string(), None, None),
+        };
+        out[i] = Some(Prediction {
             instance: inst.id.clone(),
             stage: inst.stage.clone(),
             kind: inst.kind.kind().to_string(),
-            state: Predicted::Run,
-            reason: String::new(),
-            key: None,
-            output: None,
-        };
-        let mut upstream: BTreeMap<String, Vec<(String, Digest)>> = BTreeMap::new();
-        let mut unknown: Option<(String, Predicted)> = None;
-        for (port, ups) in &inst.inputs {
-            let mut outs = Vec::new();
-            for &u in ups {
-                match out[u].as_ref() {
-                    Some(Prediction {
-                        output: Some(o), ..
-                    }) => outs.push((instances[u].label.clone(), *o)),
-                    Some(up) => {
-                        unknown.get_or_insert((instances[u].id.clone(), up.state));
-                    }
-                    None => {
-                        unknown.get_or_insert((instances[u].id.clone(), Predicted::Blocked));
-                    }
-                }
-            }
-            upstream.insert(port.clone(), outs);
-        }
-        if let Some((up, state)) = unknown {
-            p.state = if state == Predicted::Blocked {
-                Predicted::Blocked
-            } else {
-                Predicted::Maybe
-            };
-            p.reason = match state {
-                Predicted::Blocked => format!("input {up} cannot run"),
-                _ if selection.forced[i] => "forced".into(),
-                _ => format!("input {up} will be recomputed"),
-            };
-            if selection.forced[i] && state != Predicted::Blocked {
-                p.state = Predicted::Run;
-            }
-            out[i] = Some(p);
-            continue;
-        }
-        let files = match hash_inputs(&run.plan.pipeline.workspace, &inst.kind.files(), &run.stat) {
-            Ok(files) => files,
-            Err(e) => {
-                p.state = Predicted::Blocked;
-                p.reason = e.to_string();
-                out[i] = Some(p);
-                continue;
-            }
-        };
-        let key = stage_key(inst, &upstream, &files);
-        let digest = key.digest();
-        p.key = Some(digest);
-        let last = run.last_keys.get(&inst.id).and_then(|l| l.key.clone());
-        match run.store.stage_entry(&digest) {
-            _ if selection.forced[i] => p.reason = "forced".into(),
-            Some(entry) => match missing_objects(run, &entry) {
-                0 => {
-                    p.state = Predicted::Cached;
-                    p.output = Some(entry.output);
-                    p.reason = "up to date".into();
-                }
-                n => p.reason = format!("{n} cached objects missing"),
-            },
-            None => {
-                p.reason = match &last {
-                    None => "never run".into(),
-                    Some(old) => match first_change(old, &key) {
-                        None => "not in the cache".into(),
-                        Some(Change::Input { port }) => {
-                            let counts = changed_items(run, old, &key, &port);
-                            format!(
-                                "{}{}",
-                                describe_change(run, inst, Change::Input { port }),
-                                counts
-                            )
-                        }
-                        Some(change) => describe_change(run, inst, change),
-                    },
-                };
-            }
-        }
-        out[i] = Some(p);
+            state: state_word,
+            reason,
+            key,
+            output,
+        });
     }
     out.into_iter().flatten().collect()
-}
-
-/// ` (3 of 1208 items)`: records of the new input that differ from the old input's, when both
-/// datasets are still in the cache; empty otherwise.
-fn changed_items(
-    run: &RunContext<'_>,
-    old: &crate::key::StageKey,
-    new: &crate::key::StageKey,
-    port: &str,
-) -> String {
-    let (Some(old_in), Some(new_in)) = (old.inputs.get(port), new.inputs.get(port)) else {
-        return String::new();
-    };
-    if old_in.len() != 1 || new_in.len() != 1 {
-        return String::new();
-    }
-    let (Ok(a), Ok(b)) = (
-        run.dataset(&old_in[0].output),
-        run.dataset(&new_in[0].output),
-    ) else {
-        return String::new();
-    };
-    let changed = b
-        .records()
-        .iter()
-        .filter(|r| a.get(&r.id) != Some(*r))
-        .count();
-    format!(" ({changed} of {} items)", b.len())
 }

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use std::collections::BTreeMap;
 
-use super::instance::Outcome;
+use super::outcome::Outcome;
 use crate::cache::{InstanceRecord, Status};
 use crate::dataset::Value;
 
@@ -12,7 +12,7 @@ use crate::dataset::Value;
 pub fn finished_line(id: &str, outcome: &Outcome) -> String {
     let mut line = format!("{:<7} {id}", status_word(outcome.status));
     match outcome.status {
-        Status::Ran | Status::Cached | Status::Shard => {
+        Status::Ran | Status::Cached => {
             if let Some(entry) = &outcome.entry {
                 let _ = write!(line, ": {} records", entry.records);
             }
@@ -27,6 +27,9 @@ pub fn finished_line(id: &str, outcome: &Outcome) -> String {
                 let _ = write!(line, " in {}", seconds(outcome.duration_ms));
                 if let Some(why) = &outcome.why {
                     let _ = write!(line, "; {why}");
+                }
+                if let Some(place) = outcome.place {
+                    let _ = write!(line, " (on {place})");
                 }
             }
         }
@@ -47,7 +50,6 @@ pub fn status_word(status: Status) -> &'static str {
         Status::Failed => "FAILED",
         Status::Skipped => "skipped",
         Status::NotSelected => "-",
-        Status::Shard => "shard",
     }
 }
 
@@ -99,7 +101,7 @@ pub fn table(instances: &[(String, InstanceRecord)], wall_ms: u64) -> String {
             Status::Cached => cached += 1,
             Status::Failed => failed += 1,
             Status::Skipped => skipped += 1,
-            Status::NotSelected | Status::Shard => {}
+            Status::NotSelected => {}
         }
         saved += r.saved_ms;
     }
@@ -131,8 +133,9 @@ pub fn seconds(ms: u64) -> String {
     }
 }
 
-/// Table 5 of the study: per stage, the counts by class each stage recorded in
-/// `meta.counts` (`patients`, `slices`, ...). Empty when no stage recorded counts.
+/// Per instance, its output's records and distinct groups by class, as the entry's summary
+/// counted them through the output's roles (see `counts.rs`): the group row first, then
+/// `records`. Empty when no output has a class role.
 pub fn counts_table(instances: &[(String, InstanceRecord)]) -> String {
     let mut rows: Vec<(String, String, &BTreeMap<String, Value>)> = Vec::new();
     let mut classes: Vec<String> = Vec::new();
@@ -141,8 +144,7 @@ pub fn counts_table(instances: &[(String, InstanceRecord)]) -> String {
             continue;
         };
         let mut measures: Vec<(&String, &Value)> = counts.iter().collect();
-        measures
-            .sort_by_key(|(m, _)| (m.as_str() != "patients", m.as_str() != "slices", m.as_str()));
+        measures.sort_by_key(|(m, _)| (m.as_str() == "records", m.as_str()));
         for (measure, value) in measures {
             let Value::Map(by_class) = value else {
                 continue;

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::glob::matches;
 use super::stat_cache::StatCache;
 use crate::dataset::FileRef;
-use crate::stages::FileInput;
+use crate::stage_api::FileInput;
 use crate::workspace::{Workspace, normalize};
 
 /// A declared file that cannot be hashed. `path` is as the user wrote it.

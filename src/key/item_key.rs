@@ -1,7 +1,7 @@
 //! Item keys: the cache key of one item of a map stage.
 //!
-//! An item key is blake3 of a per-stage prefix (kind, version, output-deciding parameters and
-//! shared key material such as a model's hash) followed by the item's own key fields, each as
+//! An item key is blake3 of a per-stage prefix (kind, version, runtime facts, output-deciding
+//! parameters and shared key material such as a model's hash) followed by the item's own key fields, each as
 //! [`Value::key_material`] (files and blobs by content). Fields the stage does not declare
 //! (passed-through metadata, the record id unless `$id` is declared) are not part of it, so
 //! they can change without recomputing the item. A field name ending in `?` is optional: absent,
@@ -16,6 +16,15 @@ use super::stage_key::KEY_FORMAT;
 use crate::dataset::{FieldError, Record};
 use crate::digest::Digest;
 
+/// What an item key takes from its stage instance: the same kind, version, runtime facts and
+/// output-deciding parameters as the stage key.
+pub struct ItemStage<'a> {
+    pub kind: &'a str,
+    pub version: u32,
+    pub runtime: &'a BTreeMap<String, String>,
+    pub params: &'a serde_json::Value,
+}
+
 /// Computes item keys for one map of one stage instance.
 pub struct ItemKeyer {
     prefix: Digest,
@@ -27,25 +36,21 @@ struct Prefix<'a> {
     format: u32,
     kind: &'a str,
     version: u32,
+    runtime: &'a BTreeMap<String, String>,
     params: &'a serde_json::Value,
     shared: &'a serde_json::Value,
     fields: &'a [String],
 }
 
 impl ItemKeyer {
-    pub fn new(
-        kind: &str,
-        version: u32,
-        params: &serde_json::Value,
-        shared: &serde_json::Value,
-        fields: &[&str],
-    ) -> Self {
+    pub fn new(stage: &ItemStage<'_>, shared: &serde_json::Value, fields: &[&str]) -> Self {
         let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
         let prefix = digest_of(&Prefix {
             format: KEY_FORMAT,
-            kind,
-            version,
-            params,
+            kind: stage.kind,
+            version: stage.version,
+            runtime: stage.runtime,
+            params: stage.params,
             shared,
             fields: &fields,
         });
@@ -86,7 +91,14 @@ mod tests {
     use super::*;
 
     fn keyer(params: serde_json::Value) -> ItemKeyer {
-        ItemKeyer::new("resize", 1, &params, &serde_json::Value::Null, &["pixels"])
+        let runtime = BTreeMap::new();
+        let stage = ItemStage {
+            kind: "resize",
+            version: 1,
+            runtime: &runtime,
+            params: &params,
+        };
+        ItemKeyer::new(&stage, &serde_json::Value::Null, &["pixels"])
     }
 
     #[test]
@@ -109,6 +121,27 @@ mod tests {
         assert_ne!(k.key(&a).unwrap(), k.key(&b).unwrap());
         let other = keyer(serde_json::json!({"size": 64}));
         assert_ne!(k.key(&a).unwrap(), other.key(&a).unwrap());
+    }
+
+    #[test]
+    fn a_new_runtime_changes_item_keys() {
+        let params = serde_json::json!({});
+        let old = BTreeMap::from([("onnx runtime".to_string(), "1.31.1".to_string())]);
+        let new = BTreeMap::from([("onnx runtime".to_string(), "1.32.0".to_string())]);
+        let keyer = |runtime| {
+            let stage = ItemStage {
+                kind: "onnx_features",
+                version: 1,
+                runtime,
+                params: &params,
+            };
+            ItemKeyer::new(&stage, &serde_json::Value::Null, &["image"])
+        };
+        let record = Record::new("a").with("image", "abc");
+        assert_ne!(
+            keyer(&old).key(&record).unwrap(),
+            keyer(&new).key(&record).unwrap()
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod canonical;
 mod files;
 mod glob;
+mod instance_key;
 mod item_key;
 mod stage_key;
 mod stat_cache;
@@ -13,7 +14,8 @@ mod why;
 
 pub use files::{FileError, hash_inputs};
 pub use glob::matches as glob_matches;
-pub use item_key::ItemKeyer;
+pub use instance_key::{InputKeys, instance_key};
+pub use item_key::{ItemKeyer, ItemStage};
 pub use stage_key::{InputKey, KEY_FORMAT, StageKey};
 pub use stat_cache::{Hashed, StatCache, hash_file};
 pub use why::{Change, FileChange, first_change};

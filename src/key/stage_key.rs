@@ -4,7 +4,9 @@
 //! path outside the workspace's own relative names, no mtime, no map order, no stage name (a
 //! renamed stage with the same inputs is the same computation) and no execution-only parameter
 //! (batch size, threads) is part of it. Inputs are upstream *output* hashes, so an upstream that
-//! reruns and produces the same output leaves this key unchanged (early cutoff).
+//! reruns and produces the same output leaves this key unchanged (early cutoff). The versions
+//! of run-time libraries a kind depends on (ONNX Runtime) are in it, and radflow's own version
+//! where an output embeds it, so a new release or runtime never serves a stale result.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +16,8 @@ use super::canonical::digest_of;
 use crate::digest::Digest;
 
 /// Version of the key layout; bump it when this struct's meaning changes.
-pub const KEY_FORMAT: u32 = 1;
+/// 2: `runtime` (versions of run-time libraries, radflow's own where outputs embed it).
+pub const KEY_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageKey {
@@ -23,6 +26,10 @@ pub struct StageKey {
     pub kind: String,
     /// The kind's implementation version.
     pub version: u32,
+    /// Software the output depends on beyond the kind's code, by name (`onnx runtime` ->
+    /// `1.31.1`): see `Stage::runtime`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub runtime: BTreeMap<String, String>,
     /// Output-deciding parameters, canonical, defaults filled in.
     pub params: serde_json::Value,
     /// Port -> upstream outputs, in binding order.
@@ -57,6 +64,7 @@ mod tests {
             format: KEY_FORMAT,
             kind: "resize".into(),
             version: 1,
+            runtime: BTreeMap::new(),
             params: serde_json::json!({"size": [299, 299], "margin": 0.1}),
             inputs: BTreeMap::from([(
                 "slices".into(),
@@ -77,6 +85,12 @@ mod tests {
         let mutations: Vec<(&str, Mutation)> = vec![
             ("kind", Box::new(|k| k.kind = "crop".into())),
             ("version", Box::new(|k| k.version = 2)),
+            (
+                "runtime",
+                Box::new(|k| {
+                    k.runtime.insert("onnx runtime".into(), "1.32.0".into());
+                }),
+            ),
             (
                 "params",
                 Box::new(|k| k.params["margin"] = serde_json::json!(0.2)),

@@ -118,9 +118,8 @@ impl StatCache {
         let Ok(bytes) = serde_json::to_vec(&*entries) else {
             return;
         };
-        if let Some(dir) = file.parent() {
-            let _ = crate::cache::write_atomic(dir, file, &bytes);
-        }
+        // Fast is enough: a lost or stale stat cache only costs rehashing.
+        let _ = crate::durable::write_beside(file, &bytes, crate::durable::Durability::Fast);
     }
 }
 

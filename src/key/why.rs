@@ -17,6 +17,13 @@ pub enum Change {
         from: u32,
         to: u32,
     },
+    /// A run-time library (or radflow itself, where an output embeds its version); `None`
+    /// when the fact is absent on that side.
+    Runtime {
+        name: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
     /// A parameter, by dotted path; `None` when absent on that side.
     Param {
         path: String,
@@ -53,6 +60,12 @@ impl fmt::Display for Change {
                     "implementation of `{kind}` changed (version {from} -> {to})"
                 )
             }
+            Change::Runtime { name, from, to } => write!(
+                f,
+                "{name} {} -> {}",
+                from.as_deref().unwrap_or("(none)"),
+                to.as_deref().unwrap_or("(none)")
+            ),
             Change::Param {
                 path,
                 from: Some(a),
@@ -101,6 +114,21 @@ pub fn first_change(old: &StageKey, new: &StageKey) -> Option<Change> {
             from: old.version,
             to: new.version,
         });
+    }
+    if old.runtime != new.runtime {
+        let mut names: Vec<&String> = old.runtime.keys().chain(new.runtime.keys()).collect();
+        names.sort();
+        names.dedup();
+        for name in names {
+            let (from, to) = (old.runtime.get(name), new.runtime.get(name));
+            if from != to {
+                return Some(Change::Runtime {
+                    name: name.clone(),
+                    from: from.cloned(),
+                    to: to.cloned(),
+                });
+            }
+        }
     }
     if old.params != new.params {
         let mut path = Vec::new();
@@ -201,6 +229,7 @@ mod tests {
             format: KEY_FORMAT,
             kind: "train_head".into(),
             version: 1,
+            runtime: BTreeMap::new(),
             params,
             inputs: BTreeMap::from([(
                 "features".into(),
@@ -239,6 +268,18 @@ mod tests {
             "file data/a.nrrd changed"
         );
         assert_eq!(first_change(&old, &old), None);
+    }
+
+    #[test]
+    fn a_changed_runtime_names_both_versions() {
+        let mut old = key(serde_json::json!({}));
+        old.runtime.insert("onnx runtime".into(), "1.31.1".into());
+        let mut new = old.clone();
+        new.runtime.insert("onnx runtime".into(), "1.32.0".into());
+        assert_eq!(
+            first_change(&old, &new).unwrap().to_string(),
+            "onnx runtime 1.31.1 -> 1.32.0"
+        );
     }
 
     #[test]

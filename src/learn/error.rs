@@ -53,6 +53,14 @@ pub enum LearnError {
         found: String,
         expected: &'static str,
     },
+    #[error(
+        "class {class} has no sample among the {n_rows} training rows, expected all {n_classes} classes there: a head cannot learn a class it never sees"
+    )]
+    ClassAbsentFromTraining {
+        class: usize,
+        n_classes: usize,
+        n_rows: usize,
+    },
     #[error("probabilities have {found} columns, expected {expected} (one per class)")]
     ProbabilityShape { found: usize, expected: usize },
     #[error("model is inconsistent: `{what}` has {found} values, expected {expected}")]

@@ -70,6 +70,19 @@ impl Standardization {
         }
     }
 
+    /// Writes the standardized `row` into `out` in `f64`, for the heads that compute in
+    /// double precision (logistic regression, SVM): no rounding to `f32` on the way.
+    pub(crate) fn apply_f64(&self, row: ArrayView1<'_, f32>, out: &mut [f64]) {
+        for (((o, &x), &m), &s) in out
+            .iter_mut()
+            .zip(row.iter())
+            .zip(&self.mean)
+            .zip(&self.scale)
+        {
+            *o = (f64::from(x) - m) / s;
+        }
+    }
+
     pub fn n_features(&self) -> usize {
         self.mean.len()
     }

@@ -6,10 +6,8 @@
 //! detached data file is renamed into place before its header, so a header never points
 //! at missing data.
 
-use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Nrrd;
 use super::emit::emit_header;
@@ -18,6 +16,7 @@ use super::field::format_f64;
 use super::header::{DataFile, Header};
 use super::samples::{Samples, each_numeric};
 use super::types::{Encoding, Endian};
+use crate::durable::{AtomicFile, Durability};
 
 /// Whether the samples follow the header in one file or sit in a file of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,39 +256,26 @@ impl AsciiNumber for f64 {
     }
 }
 
-/// Writes through `fill` to a temporary file beside `path`, syncs it, and renames it
-/// into place. The temporary file is removed if anything fails.
+/// Writes through `fill` to a temporary file beside `path`, flushed to disk, then renamed
+/// into place (`crate::durable`, the one atomic writer); the temporary file is removed if
+/// anything fails.
 fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), NrrdError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // Unique per process and call, so concurrent writers never share a temporary file.
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let temp = path.with_file_name(format!(".{name}.{}-{unique}.tmp", std::process::id()));
-    let guard = TempGuard(&temp);
-    let file = File::create(&temp).map_err(|e| NrrdError::io("create", &temp, e))?;
-    let mut out = BufWriter::with_capacity(1 << 16, file);
-    fill(&mut out).map_err(|e| NrrdError::io("write", &temp, e))?;
-    let file = out
-        .into_inner()
-        .map_err(|e| NrrdError::io("write", &temp, e.into_error()))?;
-    file.sync_all()
-        .map_err(|e| NrrdError::io("sync", &temp, e))?;
-    fs::rename(&temp, path).map_err(|e| NrrdError::io("rename into", path, e))?;
-    std::mem::forget(guard);
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = AtomicFile::create(dir, Durability::Safe)
+        .map_err(|e| NrrdError::io("create a temporary file in", dir, e))?;
+    let temp_path = temp.path().to_path_buf();
+    let mut out = BufWriter::with_capacity(1 << 16, temp.file());
+    fill(&mut out).map_err(|e| NrrdError::io("write", &temp_path, e))?;
+    out.flush()
+        .map_err(|e| NrrdError::io("write", &temp_path, e))?;
+    drop(out);
+    temp.commit(path)
+        .map_err(|e| NrrdError::io("rename into", path, e))?;
     Ok(())
-}
-
-/// Removes a temporary file on early return.
-struct TempGuard<'a>(&'a Path);
-
-impl Drop for TempGuard<'_> {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(self.0);
-    }
 }

@@ -48,20 +48,18 @@ pub enum ChannelOrder {
     Bgr,
 }
 
+/// What a pipeline says about a network: which input takes the images, which output holds
+/// the features, and how image values become input values. `onnx_features` takes exactly
+/// these parameters (plus the model file and execution settings).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FeatureConfig {
+pub struct Network {
     /// The model input that receives the images.
     pub input: String,
     /// The model output holding one feature vector per image (`[N,C]` or `[N,C,1,1]`).
     pub output: String,
-    /// Input width and height in pixels; images must already have this size.
-    pub size: [u32; 2],
     #[serde(default)]
     pub layout: Layout,
-    /// Channels the model takes: 1 or 3.
-    #[serde(default = "default_channels")]
-    pub channels: u32,
     #[serde(default)]
     pub channel_order: ChannelOrder,
     #[serde(default = "default_scale")]
@@ -74,16 +72,43 @@ pub struct FeatureConfig {
     /// Per model channel; absent means 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub std: Option<Vec<f32>>,
-    /// Images per inference call. A model with a fixed batch dimension needs exactly
-    /// its own; the last batch may be partial (padded for fixed-batch models).
-    #[serde(default = "default_batch_size")]
-    pub batch_size: usize,
-    /// Intra-op threads of the session.
-    #[serde(default = "default_threads")]
-    pub threads: usize,
     /// Expected feature length, checked against the model and every result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub features: Option<usize>,
+}
+
+impl Network {
+    /// A network description with every optional field at its default.
+    pub fn new(input: impl Into<String>, output: impl Into<String>) -> Self {
+        Network {
+            input: input.into(),
+            output: output.into(),
+            layout: Layout::default(),
+            channel_order: ChannelOrder::default(),
+            scale: default_scale(),
+            offset: 0.0,
+            mean: None,
+            std: None,
+            features: None,
+        }
+    }
+}
+
+/// A network description plus what the images and the run decide: their size and
+/// channels, images per call, threads. Built in code; pipelines write only [`Network`]'s
+/// part (through `onnx_features`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureConfig {
+    pub network: Network,
+    /// Input width and height in pixels; images must already have this size.
+    pub size: [u32; 2],
+    /// Channels the model takes: 1 or 3.
+    pub channels: u32,
+    /// Images per inference call. A model with a fixed batch dimension needs exactly
+    /// its own; the last batch may be partial (padded for fixed-batch models).
+    pub batch_size: usize,
+    /// Intra-op threads of the session.
+    pub threads: usize,
 }
 
 fn default_channels() -> u32 {
@@ -111,19 +136,11 @@ impl FeatureConfig {
         height: u32,
     ) -> Self {
         FeatureConfig {
-            input: input.into(),
-            output: output.into(),
+            network: Network::new(input, output),
             size: [width, height],
-            layout: Layout::default(),
             channels: default_channels(),
-            channel_order: ChannelOrder::default(),
-            scale: default_scale(),
-            offset: 0.0,
-            mean: None,
-            std: None,
             batch_size: default_batch_size(),
             threads: default_threads(),
-            features: None,
         }
     }
 
@@ -142,13 +159,13 @@ impl FeatureConfig {
     /// Checks every field on its own, before a model is opened.
     pub fn validate(&self) -> Result<(), OnnxError> {
         let bad = |field: &'static str, problem: String| Err(OnnxError::Config { field, problem });
-        if self.input.is_empty() {
+        if self.network.input.is_empty() {
             return bad(
                 "input",
                 "is empty; name the model input that takes the images".into(),
             );
         }
-        if self.output.is_empty() {
+        if self.network.output.is_empty() {
             return bad(
                 "output",
                 "is empty; name the model output that holds the features".into(),
@@ -163,12 +180,15 @@ impl FeatureConfig {
         if self.channels != 1 && self.channels != 3 {
             return bad("channels", format!("is {}; expected 1 or 3", self.channels));
         }
-        for (field, value) in [("scale", self.scale), ("offset", self.offset)] {
+        for (field, value) in [
+            ("scale", self.network.scale),
+            ("offset", self.network.offset),
+        ] {
             if !value.is_finite() {
                 return bad(field, format!("is {value}; expected a finite number"));
             }
         }
-        for (field, values) in [("mean", &self.mean), ("std", &self.std)] {
+        for (field, values) in [("mean", &self.network.mean), ("std", &self.network.std)] {
             let Some(values) = values else { continue };
             if values.len() != self.channels() {
                 return bad(
@@ -196,7 +216,7 @@ impl FeatureConfig {
         if self.threads == 0 {
             return bad("threads", "is 0; expected at least 1".into());
         }
-        if self.features == Some(0) {
+        if self.network.features == Some(0) {
             return bad(
                 "features",
                 "is 0; expected the feature length or no entry".into(),
@@ -226,19 +246,19 @@ impl FeatureConfig {
             DimSpec::Exactly(u64::from(self.size[1])),
             DimSpec::Exactly(u64::from(self.size[0])),
         );
-        let dims = match self.layout {
+        let dims = match self.network.layout {
             Layout::Nchw => vec![DimSpec::Batch, c, h, w],
             Layout::Nhwc => vec![DimSpec::Batch, h, w, c],
         };
         ModelSpec {
             inputs: vec![ValueSpec {
-                name: self.input.clone(),
+                name: self.network.input.clone(),
                 shape: ShapeSpec::Dims(dims),
             }],
             outputs: vec![ValueSpec {
-                name: self.output.clone(),
+                name: self.network.output.clone(),
                 shape: ShapeSpec::Pooled {
-                    features: self.features.map(|c| c as u64),
+                    features: self.network.features.map(|c| c as u64),
                 },
             }],
         }
@@ -250,13 +270,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_minimal_yaml_config_takes_the_documented_defaults() {
-        let config: FeatureConfig =
-            serde_yaml::from_str("input: images\noutput: features\nsize: [299, 299]\n").unwrap();
-        assert_eq!(config, FeatureConfig::new("images", "features", 299, 299));
-        assert_eq!(config.layout, Layout::Nchw);
+    fn a_minimal_yaml_network_takes_the_documented_defaults() {
+        let network: Network = serde_yaml::from_str("input: images\noutput: features\n").unwrap();
+        assert_eq!(network, Network::new("images", "features"));
+        let config = FeatureConfig::new("images", "features", 299, 299);
+        assert_eq!(config.network, network);
+        assert_eq!(config.network.layout, Layout::Nchw);
         assert_eq!(
-            (config.channels, config.scale, config.offset),
+            (config.channels, config.network.scale, config.network.offset),
             (3, 1.0, 0.0)
         );
         assert_eq!((config.batch_size, config.threads), (16, 1));
@@ -264,27 +285,30 @@ mod tests {
     }
 
     #[test]
-    fn a_full_yaml_config_reads_every_field() {
-        let yaml = "input: data\noutput: features\nsize: [227, 227]\nlayout: nhwc\nchannels: 3\n\
+    fn a_full_yaml_network_reads_every_field() {
+        let yaml = "input: data\noutput: features\nlayout: nhwc\n\
                     channel_order: bgr\nscale: 127.5\noffset: 127.5\nmean: [103.939, 116.779, 123.68]\n\
-                    std: [1, 1, 1]\nbatch_size: 8\nthreads: 2\nfeatures: 512\n";
-        let config: FeatureConfig = serde_yaml::from_str(yaml).unwrap();
-        assert_eq!(config.layout, Layout::Nhwc);
-        assert_eq!(config.channel_order, ChannelOrder::Bgr);
+                    std: [1, 1, 1]\nfeatures: 512\n";
+        let network: Network = serde_yaml::from_str(yaml).unwrap();
+        assert_eq!(network.layout, Layout::Nhwc);
+        assert_eq!(network.channel_order, ChannelOrder::Bgr);
         assert_eq!(
-            config.mean.as_deref(),
+            network.mean.as_deref(),
             Some(&[103.939, 116.779, 123.68][..])
         );
-        assert_eq!(config.features, Some(512));
+        assert_eq!(network.features, Some(512));
+        let config = FeatureConfig {
+            network,
+            ..FeatureConfig::new("data", "features", 227, 227)
+        };
         config.validate().unwrap();
     }
 
     #[test]
     fn unknown_keys_are_errors() {
-        let error =
-            serde_yaml::from_str::<FeatureConfig>("input: a\noutput: b\nsize: [1, 1]\nbatch: 4\n")
-                .unwrap_err()
-                .to_string();
+        let error = serde_yaml::from_str::<Network>("input: a\noutput: b\nbatch: 4\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("unknown field `batch`"), "{error}");
     }
 
@@ -308,21 +332,30 @@ mod tests {
             ),
             (
                 FeatureConfig {
-                    mean: Some(vec![0.5]),
+                    network: Network {
+                        mean: Some(vec![0.5]),
+                        ..base.network.clone()
+                    },
                     ..base.clone()
                 },
                 "feature config: `mean` has 1 values; expected one per channel (3)",
             ),
             (
                 FeatureConfig {
-                    std: Some(vec![1.0, 0.0, 1.0]),
+                    network: Network {
+                        std: Some(vec![1.0, 0.0, 1.0]),
+                        ..base.network.clone()
+                    },
                     ..base.clone()
                 },
                 "feature config: `std` holds 0; expected finite numbers, and no 0 in `std`",
             ),
             (
                 FeatureConfig {
-                    scale: f32::NAN,
+                    network: Network {
+                        scale: f32::NAN,
+                        ..base.network.clone()
+                    },
                     ..base.clone()
                 },
                 "feature config: `scale` is NaN; expected a finite number",
@@ -343,7 +376,10 @@ mod tests {
             ),
             (
                 FeatureConfig {
-                    input: String::new(),
+                    network: Network {
+                        input: String::new(),
+                        ..base.network.clone()
+                    },
                     ..base.clone()
                 },
                 "feature config: `input` is empty; name the model input that takes the images",
@@ -374,7 +410,7 @@ mod tests {
             other => panic!("unexpected {other}"),
         };
         assert_eq!(dims(&config), "N,3,30,40");
-        config.layout = Layout::Nhwc;
+        config.network.layout = Layout::Nhwc;
         assert_eq!(dims(&config), "N,30,40,3");
     }
 }

@@ -48,7 +48,7 @@ impl FeatureExtractor {
         config.validate()?;
         model.validate(&config.model_spec())?;
         let batch_dim = model
-            .input(&config.input)
+            .input(&config.network.input)
             .and_then(|info| info.dims())
             .and_then(|dims| dims.first())
             .and_then(Dim::fixed);
@@ -65,7 +65,7 @@ impl FeatureExtractor {
             });
         }
         let declared_features = model
-            .output(&config.output)
+            .output(&config.network.output)
             .and_then(|info| info.dims())
             .and_then(|dims| dims.get(1))
             .and_then(Dim::fixed)
@@ -73,7 +73,7 @@ impl FeatureExtractor {
         let packer = Packer::new(&config);
         Ok(FeatureExtractor {
             fixed_batch: batch_dim.is_some(),
-            features: config.features.or(declared_features),
+            features: config.network.features.or(declared_features),
             buffer: Vec::with_capacity(config.batch_size * packer.image_len()),
             packer,
             model,
@@ -136,7 +136,7 @@ impl FeatureExtractor {
             self.config.height(),
             self.config.channels(),
         );
-        let shape = match self.config.layout {
+        let shape = match self.config.network.layout {
             Layout::Nchw => [rows, c, h, w],
             Layout::Nhwc => [rows, h, w, c],
         };
@@ -150,19 +150,23 @@ impl FeatureExtractor {
         let outputs = self
             .model
             .session_mut()
-            .run(ort::inputs![self.config.input.as_str() => input])
+            .run(ort::inputs![self.config.network.input.as_str() => input])
             .map_err(inference)?;
-        let output = outputs
-            .get(&self.config.output)
-            .ok_or_else(|| OnnxError::Inference {
-                path: path.clone(),
-                reason: format!("output `{}` missing from the results", self.config.output),
-            })?;
+        let output =
+            outputs
+                .get(&self.config.network.output)
+                .ok_or_else(|| OnnxError::Inference {
+                    path: path.clone(),
+                    reason: format!(
+                        "output `{}` missing from the results",
+                        self.config.network.output
+                    ),
+                })?;
         let (out_shape, values) = output.try_extract_tensor::<f32>().map_err(inference)?;
 
         let wrong_shape = |expected: String| OnnxError::OutputShape {
             path: path.clone(),
-            name: self.config.output.clone(),
+            name: self.config.network.output.clone(),
             actual: out_shape.to_string(),
             expected,
         };

@@ -19,10 +19,11 @@ mod model;
 mod model_spec;
 mod packer;
 pub mod runtime;
+mod runtime_version;
 mod tensor_info;
 
 pub use error::{OnnxError, Role};
-pub use feature_config::{ChannelOrder, FeatureConfig, Layout, MAX_BATCH_VALUES};
+pub use feature_config::{ChannelOrder, FeatureConfig, Layout, MAX_BATCH_VALUES, Network};
 pub use features::FeatureExtractor;
 pub use image_ref::{ImageRef, ImageRefError};
 pub use model::Model;

@@ -26,22 +26,24 @@ impl Packer {
     pub(crate) fn new(config: &FeatureConfig) -> Self {
         let channels = config.channels();
         let rgb_source = (0..channels)
-            .map(|c| match (channels, config.channel_order) {
+            .map(|c| match (channels, config.network.channel_order) {
                 (3, ChannelOrder::Bgr) => 2 - c,
                 _ => c,
             })
             .collect();
-        let mean = |c: usize| config.mean.as_ref().map_or(0.0, |m| m[c]);
-        let std = |c: usize| config.std.as_ref().map_or(1.0, |s| s[c]);
+        let mean = |c: usize| config.network.mean.as_ref().map_or(0.0, |m| m[c]);
+        let std = |c: usize| config.network.std.as_ref().map_or(1.0, |s| s[c]);
         Packer {
-            layout: config.layout,
+            layout: config.network.layout,
             width: config.width(),
             height: config.height(),
             channels,
             rgb_source,
-            gain: (0..channels).map(|c| config.scale / std(c)).collect(),
+            gain: (0..channels)
+                .map(|c| config.network.scale / std(c))
+                .collect(),
             bias: (0..channels)
-                .map(|c| (config.offset - mean(c)) / std(c))
+                .map(|c| (config.network.offset - mean(c)) / std(c))
                 .collect(),
         }
     }
@@ -152,12 +154,13 @@ mod tests {
         let rgb = ImageRef::new(2, 1, 3, &RGB).unwrap();
         let grey = ImageRef::grey(2, 1, &[-1.0, 1.0]).unwrap();
         let base = FeatureConfig::new("x", "y", 2, 1);
-        let caffe = FeatureConfig {
-            channel_order: ChannelOrder::Bgr,
-            scale: 127.5,
-            offset: 127.5,
-            mean: Some(vec![100.0, 110.0, 120.0]),
-            ..base.clone()
+        let caffe = {
+            let mut c = base.clone();
+            c.network.channel_order = ChannelOrder::Bgr;
+            c.network.scale = 127.5;
+            c.network.offset = 127.5;
+            c.network.mean = Some(vec![100.0, 110.0, 120.0]);
+            c
         };
         let cases: Vec<(&str, FeatureConfig, ImageRef<'_>, Vec<f32>)> = vec![
             (
@@ -168,18 +171,20 @@ mod tests {
             ),
             (
                 "nhwc interleaved",
-                FeatureConfig {
-                    layout: Layout::Nhwc,
-                    ..base.clone()
+                {
+                    let mut c = base.clone();
+                    c.network.layout = Layout::Nhwc;
+                    c
                 },
                 rgb,
                 RGB.to_vec(),
             ),
             (
                 "bgr reverses the planes",
-                FeatureConfig {
-                    channel_order: ChannelOrder::Bgr,
-                    ..base.clone()
+                {
+                    let mut c = base.clone();
+                    c.network.channel_order = ChannelOrder::Bgr;
+                    c
                 },
                 rgb,
                 vec![0.3, 0.6, 0.2, 0.5, 0.1, 0.4],
@@ -198,53 +203,58 @@ mod tests {
             ),
             (
                 "std divides after the mean",
-                FeatureConfig {
-                    scale: 0.5,
-                    offset: 0.5,
-                    mean: Some(vec![0.5, 0.5, 0.5]),
-                    std: Some(vec![0.5, 0.25, 2.0]),
-                    ..base.clone()
+                {
+                    let mut c = base.clone();
+                    c.network.scale = 0.5;
+                    c.network.offset = 0.5;
+                    c.network.mean = Some(vec![0.5, 0.5, 0.5]);
+                    c.network.std = Some(vec![0.5, 0.25, 2.0]);
+                    c
                 },
                 grey,
                 vec![-1.0, 1.0, -2.0, 2.0, -0.25, 0.25],
             ),
             (
                 "nhwc grey copied to three channels",
-                FeatureConfig {
-                    layout: Layout::Nhwc,
-                    offset: 1.0,
-                    ..base.clone()
+                {
+                    let mut c = base.clone();
+                    c.network.layout = Layout::Nhwc;
+                    c.network.offset = 1.0;
+                    c
                 },
                 grey,
                 vec![0.0, 0.0, 0.0, 2.0, 2.0, 2.0],
             ),
             (
                 "nhwc bgr reverses each pixel",
-                FeatureConfig {
-                    layout: Layout::Nhwc,
-                    channel_order: ChannelOrder::Bgr,
-                    ..base.clone()
+                {
+                    let mut c = base.clone();
+                    c.network.layout = Layout::Nhwc;
+                    c.network.channel_order = ChannelOrder::Bgr;
+                    c
                 },
                 rgb,
                 vec![0.3, 0.2, 0.1, 0.6, 0.5, 0.4],
             ),
             (
                 "nhwc one-channel model",
-                FeatureConfig {
-                    layout: Layout::Nhwc,
-                    channels: 1,
-                    scale: -1.0,
-                    ..base.clone()
+                {
+                    let mut c = base.clone();
+                    c.network.layout = Layout::Nhwc;
+                    c.channels = 1;
+                    c.network.scale = -1.0;
+                    c
                 },
                 grey,
                 vec![1.0, -1.0],
             ),
             (
                 "a one-channel model takes grey as it is",
-                FeatureConfig {
-                    channels: 1,
-                    scale: 2.0,
-                    ..base.clone()
+                {
+                    let mut c = base.clone();
+                    c.channels = 1;
+                    c.network.scale = 2.0;
+                    c
                 },
                 grey,
                 vec![-2.0, 2.0],
@@ -264,9 +274,10 @@ mod tests {
             packer.refusal(&small).unwrap(),
             "is 1x1; the model takes 2x1 (resize it first)"
         );
-        let grey_model = Packer::new(&FeatureConfig {
-            channels: 1,
-            ..FeatureConfig::new("x", "y", 2, 1)
+        let grey_model = Packer::new(&{
+            let mut c = FeatureConfig::new("x", "y", 2, 1);
+            c.channels = 1;
+            c
         });
         let rgb = ImageRef::new(2, 1, 3, &RGB).unwrap();
         assert_eq!(

@@ -78,10 +78,13 @@ pub enum RuntimeError {
     Init { path: PathBuf, reason: String },
 }
 
-/// A loaded runtime: where it came from and the environment sessions are built in.
+/// A loaded runtime: where it came from, its version, and the environment sessions are
+/// built in.
 #[derive(Debug)]
 pub struct Runtime {
     pub library: PathBuf,
+    /// As the library reports it (`1.31.1`): part of the key of every stage it computes.
+    pub version: String,
     pub environment: Environment,
 }
 
@@ -93,6 +96,11 @@ pub fn runtime() -> Result<&'static Runtime, RuntimeError> {
         .get_or_init(|| library_path().and_then(|path| load(&path)))
         .as_ref()
         .map_err(Clone::clone)
+}
+
+/// The loaded runtime's version (`1.31.1`); loads the runtime on first use.
+pub fn version() -> Result<&'static str, RuntimeError> {
+    runtime().map(|runtime| runtime.version.as_str())
 }
 
 /// The environment every session is built in; loads the runtime on first use.
@@ -205,6 +213,11 @@ fn load(path: &Path) -> Result<Runtime, RuntimeError> {
             found: version_str,
         },
     })?;
+    let version =
+        super::runtime_version::library_version(path).map_err(|reason| RuntimeError::Load {
+            path: path.to_path_buf(),
+            reason,
+        })?;
     let environment = builder
         .with_name("radflow")
         .with_telemetry(false)
@@ -215,6 +228,7 @@ fn load(path: &Path) -> Result<Runtime, RuntimeError> {
         })?;
     Ok(Runtime {
         library: path.to_path_buf(),
+        version,
         environment,
     })
 }

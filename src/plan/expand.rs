@@ -16,10 +16,10 @@ use super::{Instance, Plan, instance_id};
 use crate::spec::{
     Coordinates, Inputs, Pipeline, SpecError, SpecErrorKind, StageDecl, did_you_mean, label,
 };
-use crate::stages::{self, Arity, KindInfo};
+use crate::stage_api::{Arity, KindInfo, Registry, lookup};
 
-/// Expands and checks `pipeline`.
-pub fn build(pipeline: Pipeline) -> Result<Plan, SpecError> {
+/// Expands and checks `pipeline`, whose stages name kinds of `kinds`.
+pub fn build(pipeline: Pipeline, kinds: Registry) -> Result<Plan, SpecError> {
     let pipeline = Arc::new(pipeline);
     let edges: BTreeMap<String, Vec<String>> = pipeline
         .stages
@@ -43,7 +43,7 @@ pub fn build(pipeline: Pipeline) -> Result<Plan, SpecError> {
     let mut by_stage: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for name in &stage_order {
         let decl = pipeline.stage(name).expect("ordered stages exist");
-        let kind = lookup_kind(&pipeline, decl)?;
+        let kind = lookup_kind(&pipeline, decl, kinds)?;
         let ports = bind_ports(&pipeline, decl, kind)?;
         let own = decl.matrix.combinations();
         for axis in decl.matrix.axes() {
@@ -145,9 +145,13 @@ pub fn build(pipeline: Pipeline) -> Result<Plan, SpecError> {
     })
 }
 
-fn lookup_kind(pipeline: &Pipeline, decl: &StageDecl) -> Result<&'static KindInfo, SpecError> {
-    stages::lookup(&decl.kind).ok_or_else(|| {
-        let names = stages::KINDS.iter().map(|k| k.name);
+fn lookup_kind(
+    pipeline: &Pipeline,
+    decl: &StageDecl,
+    kinds: Registry,
+) -> Result<&'static KindInfo, SpecError> {
+    lookup(kinds, &decl.kind).ok_or_else(|| {
+        let names = kinds.iter().map(|k| k.name);
         let hint = did_you_mean(&decl.kind, names.clone());
         let message = if hint.is_empty() {
             format!(
@@ -306,3 +310,6 @@ fn params_for(decl: &StageDecl, coordinates: &Coordinates) -> Mapping {
     }
     with
 }
+
+#[cfg(test)]
+mod tests;

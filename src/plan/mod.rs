@@ -17,7 +17,7 @@ pub use render::{Format, render};
 pub use select::{Selection, select};
 
 use crate::spec::{Coordinates, Pipeline, document::ResourcesDoc};
-use crate::stages::DynStage;
+use crate::stage_api::DynStage;
 
 /// A pipeline ready to run.
 pub struct Plan {

@@ -14,7 +14,7 @@ use super::markup_escape::escape;
 use super::scene::Scene;
 use super::split_summary::SplitSummary;
 use super::spread::Spread;
-use super::study_report::{SplitMode, StudyReport};
+use super::study_report::{RunSummary, SOFTMAX, SplitMode, StudyReport};
 
 /// A drawn figure as the page embeds it.
 pub struct PageFigure<'a> {
@@ -118,17 +118,31 @@ fn what_was_run(page: &mut String, report: &StudyReport, summaries: &[SplitSumma
         );
     }
     let runs = &report.runs;
-    let steps = distinct(runs.iter().map(|r| format_number(f64::from(r.steps), 0)));
-    let batches = distinct(runs.iter().map(|r| format_number(f64::from(r.batch), 0)));
-    let rates = distinct(
+    let trained: Vec<_> = runs.iter().filter(|r| r.learning_rate.is_some()).collect();
+    if !trained.is_empty() {
+        let count = |n: Option<u32>| n.map_or("–".to_owned(), |n| format_number(f64::from(n), 0));
+        let steps = distinct(trained.iter().map(|r| count(r.steps)));
+        let batches = distinct(trained.iter().map(|r| count(r.batch)));
+        let rates = distinct(
+            trained
+                .iter()
+                .filter_map(|r| r.learning_rate)
+                .map(|rate| learning_rate(rate.base, rate.min)),
+        );
+        let _ = writeln!(
+            page,
+            "<li>Softmax head trained for {steps} steps, batch {batches}, learning rate decaying \
+             exponentially {rates}.</li>"
+        );
+    }
+    let others = distinct(
         runs.iter()
-            .map(|r| learning_rate(r.learning_rate.base, r.learning_rate.min)),
+            .filter(|r| r.learning_rate.is_none())
+            .map(head_in_words),
     );
-    let _ = writeln!(
-        page,
-        "<li>Softmax head trained for {steps} steps, batch {batches}, learning rate decaying \
-         exponentially {rates}.</li>"
-    );
+    if !others.is_empty() {
+        let _ = writeln!(page, "<li>Other heads: {}.</li>", escape(&others));
+    }
     let classes = distinct_in_order(
         runs.iter()
             .flat_map(|r| r.class_names.iter().map(String::as_str)),
@@ -268,10 +282,16 @@ fn accuracy_section(page: &mut String, summaries: &[SplitSummary], chart: &PageF
         .iter()
         .flat_map(|s| &s.runs)
         .any(|r| r.patient_vote_accuracy.is_some());
-    page.push_str(
-        "<h3>Runs</h3>\n<table>\n<thead><tr><th>Run</th><th>Split</th><th>Learning rate</th>\
-         <th>Steps</th><th>Batch</th><th>Test accuracy</th>",
-    );
+    // A study of softmax runs only keeps the study's table; other heads add a column.
+    let heads = summaries
+        .iter()
+        .flat_map(|s| &s.runs)
+        .any(|r| r.head != SOFTMAX);
+    page.push_str("<h3>Runs</h3>\n<table>\n<thead><tr><th>Run</th><th>Split</th>");
+    if heads {
+        page.push_str("<th>Head</th>");
+    }
+    page.push_str("<th>Learning rate</th><th>Steps</th><th>Batch</th><th>Test accuracy</th>");
     if votes {
         page.push_str("<th>Patient-vote accuracy</th>");
     }
@@ -281,14 +301,24 @@ fn accuracy_section(page: &mut String, summaries: &[SplitSummary], chart: &PageF
             let best = i == summary.best;
             let _ = write!(
                 page,
-                "<tr{}><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                "<tr{}><td>{}{}</td><td>{}</td>",
                 if best { " class=\"best\"" } else { "" },
                 escape(&run.name),
                 if best { " (best)" } else { "" },
                 run.split,
-                learning_rate(run.learning_rate.base, run.learning_rate.min),
-                format_number(f64::from(run.steps), 0),
-                format_number(f64::from(run.batch), 0),
+            );
+            if heads {
+                let _ = write!(page, "<td>{}</td>", escape(&head_in_words(run)));
+            }
+            let count =
+                |n: Option<u32>| n.map_or("–".to_owned(), |n| format_number(f64::from(n), 0));
+            let _ = write!(
+                page,
+                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                run.learning_rate
+                    .map_or("–".to_owned(), |rate| learning_rate(rate.base, rate.min)),
+                count(run.steps),
+                count(run.batch),
                 format_number(run.test_accuracy, 3),
             );
             if votes {
@@ -426,6 +456,15 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Distinct values joined for a sentence: "10,000" or "1,000, 10,000".
+/// "SVM (RBF kernel, C 1, gamma scale)"
+fn head_in_words(run: &RunSummary) -> String {
+    if run.head_settings.is_empty() {
+        run.head.clone()
+    } else {
+        format!("{} ({})", run.head, run.head_settings)
+    }
+}
+
 fn distinct(values: impl Iterator<Item = String>) -> String {
     values
         .collect::<BTreeSet<_>>()

@@ -44,9 +44,15 @@ struct SplitMetrics<'a> {
 struct RunMetrics<'a> {
     name: &'a str,
     split: SplitMode,
-    learning_rate: LearningRate,
-    steps: u32,
-    batch: u32,
+    head: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    head_settings: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    learning_rate: Option<LearningRate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    steps: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch: Option<u32>,
     test_accuracy: f64,
     patient_vote_accuracy: Option<f64>,
     final_validation_accuracy: Option<f64>,
@@ -84,6 +90,8 @@ pub fn metrics_json(
             .map(|r| RunMetrics {
                 name: &r.name,
                 split: r.split,
+                head: &r.head,
+                head_settings: &r.head_settings,
                 learning_rate: r.learning_rate,
                 steps: r.steps,
                 batch: r.batch,

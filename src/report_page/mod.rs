@@ -52,4 +52,6 @@ pub use report_error::ReportError;
 pub use sample_study::{sample_study, sample_study_both_splits};
 pub use spread::Spread;
 pub use study_check::MAX_CLASSES;
-pub use study_report::{ClassMetrics, CountsRow, LearningRate, RunSummary, SplitMode, StudyReport};
+pub use study_report::{
+    ClassMetrics, CountsRow, LearningRate, RunSummary, SOFTMAX, SplitMode, StudyReport,
+};

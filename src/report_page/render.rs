@@ -111,28 +111,15 @@ pub fn render(report: &StudyReport, out_dir: &Path) -> Result<RenderedFiles, Rep
     })
 }
 
+/// Through `crate::durable`, the one atomic writer: unique temp names, so two runs
+/// rendering into one folder never share a temp file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.partial"));
-    let result = fs::write(&temp, bytes)
-        .map_err(|source| ReportError::Io {
-            path: temp.clone(),
+    crate::durable::write_beside(path, bytes, crate::durable::Durability::Safe).map_err(|source| {
+        ReportError::Io {
+            path: path.to_owned(),
             source,
-        })
-        .and_then(|()| {
-            fs::rename(&temp, path).map_err(|source| ReportError::Io {
-                path: path.to_owned(),
-                source,
-            })
-        });
-    if result.is_err() {
-        // Best effort: the error being returned matters more than a leftover.
-        let _ = fs::remove_file(&temp);
-    }
-    result
+        }
+    })
 }
 
 #[cfg(test)]

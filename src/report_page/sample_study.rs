@@ -118,12 +118,14 @@ fn sample_run(
     RunSummary {
         name: format!("seed={seed}"),
         split,
-        learning_rate: LearningRate {
+        head: super::study_report::softmax(),
+        head_settings: String::new(),
+        learning_rate: Some(LearningRate {
             base: 0.1,
             min: 0.001,
-        },
-        steps: 10_000,
-        batch: 100,
+        }),
+        steps: Some(10_000),
+        batch: Some(100),
         test_accuracy: accuracy,
         validation_curve,
         per_class: class_metrics(&confusion),
@@ -250,7 +252,7 @@ mod tests {
     fn curves_have_a_hundred_points_up_to_the_last_step() {
         for run in sample_study_both_splits().runs {
             assert_eq!(run.validation_curve.len(), 100);
-            assert_eq!(run.validation_curve.last().unwrap().0, run.steps);
+            assert_eq!(Some(run.validation_curve.last().unwrap().0), run.steps);
         }
     }
 }

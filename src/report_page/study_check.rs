@@ -52,8 +52,10 @@ fn check_run(run: &RunSummary) -> Result<(), ReportError> {
     if let Some(vote) = run.patient_vote_accuracy {
         fraction("patient_vote_accuracy", vote)?;
     }
-    positive("learning_rate.base", run.learning_rate.base)?;
-    positive("learning_rate.min", run.learning_rate.min)?;
+    if let Some(rate) = run.learning_rate {
+        positive("learning_rate.base", rate.base)?;
+        positive("learning_rate.min", rate.min)?;
+    }
 
     for (index, &(step, accuracy)) in run.validation_curve.iter().enumerate() {
         fraction(&format!("validation_curve[{index}]"), accuracy)?;
@@ -169,7 +171,7 @@ mod tests {
             ),
             (
                 "zero learning rate",
-                |r| r.runs[0].learning_rate.min = 0.0,
+                |r| r.runs[0].learning_rate.as_mut().unwrap().min = 0.0,
                 "`learning_rate.min` is 0",
             ),
             (

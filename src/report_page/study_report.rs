@@ -104,9 +104,19 @@ pub struct RunSummary {
     /// Unique within its split mode, e.g. "seed=3".
     pub name: String,
     pub split: SplitMode,
-    pub learning_rate: LearningRate,
-    pub steps: u32,
-    pub batch: u32,
+    /// The classifier, in words ("softmax", "SVM"); older summaries, softmax only, lack it.
+    #[serde(default = "softmax")]
+    pub head: String,
+    /// The head's distinguishing parameters in one line ("RBF kernel, C 1, gamma scale").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub head_settings: String,
+    /// The softmax head's training schedule; the other heads have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning_rate: Option<LearningRate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<u32>,
     /// Fraction of test slices classified correctly, in 0..=1.
     pub test_accuracy: f64,
     /// `(training step, validation accuracy)`, steps strictly increasing.
@@ -121,6 +131,14 @@ pub struct RunSummary {
     #[serde(default)]
     pub patient_vote_accuracy: Option<f64>,
 }
+
+/// The head of a summary that names none: the study's softmax.
+pub fn softmax() -> String {
+    SOFTMAX.to_string()
+}
+
+/// The study's own head, as [`RunSummary::head`] names it.
+pub const SOFTMAX: &str = "softmax";
 
 #[cfg(test)]
 mod tests {

@@ -40,7 +40,7 @@ pub fn validation_figure(summaries: &[SplitSummary], font: &FigureFont) -> Scene
     let last_step = summaries
         .iter()
         .flat_map(|s| &s.runs)
-        .map(|r| r.validation_curve.last().map_or(r.steps, |p| p.0))
+        .filter_map(|r| r.validation_curve.last().map(|p| p.0).or(r.steps))
         .max()
         .unwrap_or(0);
     let x = Ticks::covering(

@@ -59,6 +59,19 @@ impl Segmentation {
     }
 }
 
+impl Segmentation {
+    /// A plain labelmap read by another format's reader (NIfTI, MetaImage): one layer of
+    /// integer labels (or floats holding whole numbers) on `geometry`, no named segments.
+    pub fn from_labelmap(
+        path: &Path,
+        geometry: Geometry,
+        samples: Samples,
+    ) -> Result<Segmentation, SegError> {
+        let layers = split_layers(path, samples, 1)?;
+        Segmentation::new(path, geometry, layers, Vec::new(), None)
+    }
+}
+
 impl Geometry {
     /// Reads a scan's geometry from its header alone (the samples are not decoded).
     pub fn read(path: &Path) -> Result<Geometry, SegError> {

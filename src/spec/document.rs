@@ -25,6 +25,9 @@ pub struct PipelineDoc {
     #[serde(default)]
     pub import: Vec<String>,
     pub executor: Option<ExecutorDoc>,
+    /// `safe` (default): cache writes survive a power loss; `fast`: they survive a crash of
+    /// radflow only (see `durable.rs`).
+    pub durability: Option<crate::durable::Durability>,
     pub stages: UniqueMap<StageDoc>,
 }
 

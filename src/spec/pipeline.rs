@@ -35,6 +35,8 @@ pub struct Pipeline {
     /// Where published outputs go (inside the workspace).
     pub output_dir: PathBuf,
     pub executor: Option<ExecutorDoc>,
+    /// How cache writes are flushed (`durability:`; default safe).
+    pub durability: crate::durable::Durability,
     /// Sorted by name.
     pub stages: Vec<StageDecl>,
     /// The `--set`s applied, for run records.
@@ -221,6 +223,7 @@ pub fn load(file: &Path, overrides: &[Override]) -> Result<Pipeline, SpecError> 
         cache_dir,
         output_dir,
         executor: doc.executor,
+        durability: doc.durability.unwrap_or_default(),
         stages,
         overrides: overrides.to_vec(),
     };

@@ -27,12 +27,12 @@ use std::process::{Command as Process, Stdio};
 
 use serde::{Deserialize, Serialize};
 
-use super::context::{Emit, MapRequest, OnError, StageContext};
 use super::dropped::dropped_value;
-use super::error::StageError;
-use super::kind::{FileInput, ParamError, Port, Stage};
 use crate::dataset::{Dataset, Record, Value};
 use crate::key::glob_matches;
+use crate::stage_api::StageError;
+use crate::stage_api::{Emit, MapRequest, OnError, StageContext};
+use crate::stage_api::{FileInput, ParamError, Port, Stage};
 use crate::workspace::{checked_write_path, normalize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,6 +1,8 @@
 //! `evaluate`: a trained head on its test split (METHOD.md stage 7): accuracy, per-class
 //! precision, recall and F1, the confusion matrix, and the patient-level accuracy of a
-//! majority vote over each test patient's slices.
+//! majority vote over each test patient's slices. The head is any head stage's output
+//! (`train_head`, `logistic_regression`, `svm`, `random_forest`; see `fitted_head`), so
+//! every head is judged by the same code on the slices its seed held out.
 //!
 //! Its `run.json` blob is the report's per-run summary (the validation curve comes from the
 //! head), so a `report` gathers any number of evaluations without reading heads again.
@@ -9,13 +11,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::StageContext;
-use super::error::StageError;
 use super::feature_matrix::FeatureMatrix;
-use super::kind::{ParamError, Port, Stage};
+use super::fitted_head::FittedHead;
 use crate::dataset::{Dataset, Record, Value};
-use crate::learn::{TrainedHead, evaluate, patient_vote};
+use crate::learn::{evaluate, patient_vote};
 use crate::report_page::{ClassMetrics, LearningRate, RunSummary, SplitMode};
+use crate::stage_api::StageContext;
+use crate::stage_api::StageError;
+use crate::stage_api::{ParamError, Port, Stage};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,7 +34,8 @@ struct SplitIds {
 
 impl Stage for Evaluate {
     const KIND: &'static str = "evaluate";
-    const VERSION: u32 = 1;
+    /// 2: the run summary names its head.
+    const VERSION: u32 = 2;
     const ABOUT: &'static str =
         "test accuracy, per-class precision/recall/F1, confusion matrix, patient-level vote";
     const PORTS: &'static [Port] = &[Port::one("head"), Port::one("features")];
@@ -45,8 +49,8 @@ impl Stage for Evaluate {
         let head_data = ctx.input("head")?;
         let head_record = head_data
             .get("head")
-            .ok_or_else(|| StageError::invalid("input `head` is not a `train_head` output"))?;
-        let head: TrainedHead = ctx.read_json(head_record.blob("model")?)?;
+            .ok_or_else(|| StageError::invalid("input `head` is not a head stage's output"))?;
+        let head = FittedHead::read(ctx, head_record)?;
         let split: SplitIds = ctx.read_json(head_record.blob("split")?)?;
         let classes: Vec<String> = head_record
             .get("classes")?
@@ -67,33 +71,32 @@ impl Stage for Evaluate {
         let patients: Vec<&str> = rows.iter().map(|&i| matrix.patients[i].as_str()).collect();
         let learn = |e: crate::learn::LearnError| StageError::invalid(e.to_string());
         let proba = head.predict_proba(test.view()).map_err(learn)?;
-        let predicted: Vec<usize> = proba
-            .rows()
-            .into_iter()
-            .map(|row| {
-                row.iter()
-                    .enumerate()
-                    .fold(0, |best, (i, p)| if *p > row[best] { i } else { best })
-            })
-            .collect();
+        let predicted = head.predict(test.view()).map_err(learn)?;
         let evaluation = evaluate(classes.len(), &truth, &predicted).map_err(learn)?;
         let vote = patient_vote(&patients, &truth, proba.view()).map_err(learn)?;
-        let config = head.config();
+        let softmax = head.softmax();
+        let config = softmax.map(|h| h.config());
         let run = RunSummary {
             name: ctx.instance_label().to_string(),
             split: match split.by {
                 super::train_head::By::Slice => SplitMode::Slice,
                 super::train_head::By::Patient => SplitMode::Patient,
             },
-            learning_rate: LearningRate {
-                base: config.base_learning_rate,
-                min: config.min_learning_rate,
+            head: head.name().to_string(),
+            head_settings: match softmax {
+                Some(_) => String::new(),
+                None => head.settings(),
             },
-            steps: config.steps as u32,
-            batch: config.batch_size as u32,
+            learning_rate: config.map(|c| LearningRate {
+                base: c.base_learning_rate,
+                min: c.min_learning_rate,
+            }),
+            steps: config.map(|c| c.steps as u32),
+            batch: config.map(|c| c.batch_size as u32),
             test_accuracy: evaluation.accuracy,
-            validation_curve: head
-                .curve()
+            validation_curve: softmax
+                .map(|h| h.curve())
+                .unwrap_or_default()
                 .iter()
                 .filter_map(|p| Some((p.step as u32, p.validation_accuracy?)))
                 .collect(),

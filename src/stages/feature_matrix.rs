@@ -3,10 +3,8 @@
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use super::context::StageContext;
-use super::counts::{CLASS_FIELD, PATIENT_FIELD};
-use super::error::StageError;
 use crate::dataset::{Dataset, Record};
+use crate::stage_api::{StageContext, StageError};
 
 /// Rows in dataset order (records sorted by id).
 pub struct FeatureMatrix {
@@ -30,12 +28,20 @@ impl FeatureMatrix {
         if records.is_empty() {
             return Err(StageError::invalid("the features input has no records"));
         }
+        // The class and group fields are whatever the dataset's roles name.
+        let roles = dataset.roles();
+        let class_field = roles.class.as_deref().ok_or_else(|| {
+            StageError::invalid(
+                "the features input names no class field (its roles have no `class`)",
+            )
+        })?;
+        let group_field = roles.group.as_deref();
         let classes: Vec<String> = match classes {
             Some(c) => c.to_vec(),
             None => {
                 let mut c: Vec<String> = records
                     .iter()
-                    .map(|r| r.str(CLASS_FIELD).map(str::to_string))
+                    .map(|r| r.str(class_field).map(str::to_string))
                     .collect::<Result<_, _>>()?;
                 c.sort();
                 c.dedup();
@@ -62,8 +68,9 @@ impl FeatureMatrix {
         let mut labels = Vec::with_capacity(records.len());
         let mut patients = Vec::with_capacity(records.len());
         for r in records {
-            labels.push(class_index(r, &classes)?);
-            patients.push(r.str(PATIENT_FIELD).unwrap_or(&r.id).to_string());
+            labels.push(class_index(r, class_field, &classes)?);
+            let group = group_field.and_then(|g| r.str(g).ok());
+            patients.push(group.unwrap_or(&r.id).to_string());
         }
         let flat: Vec<f32> = rows.into_iter().flatten().collect();
         let features = Array2::from_shape_vec((records.len(), width), flat)
@@ -91,8 +98,8 @@ impl FeatureMatrix {
     }
 }
 
-fn class_index(record: &Record, classes: &[String]) -> Result<usize, StageError> {
-    let class = record.str(CLASS_FIELD)?;
+fn class_index(record: &Record, field: &str, classes: &[String]) -> Result<usize, StageError> {
+    let class = record.str(field)?;
     classes.iter().position(|c| c == class).ok_or_else(|| {
         StageError::invalid(format!(
             "`{}` has class `{class}`, which is not one of {}",

@@ -14,11 +14,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::StageContext;
-use super::counts::{PATIENT_FIELD, slice_counts};
-use super::error::StageError;
-use super::kind::{ParamError, Port, Stage};
 use crate::dataset::{Dataset, Record, Value};
+use crate::stage_api::StageContext;
+use crate::stage_api::StageError;
+use crate::stage_api::{ParamError, Port, Stage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -93,11 +92,14 @@ impl Stage for LesionFilter {
 
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError> {
         let slices = ctx.input("slices")?;
+        // Slices are grouped by the group field their roles name (the patient).
+        let roles = slices.roles();
+        let group = roles.group.as_deref();
         let mut by_patient: BTreeMap<&str, Vec<(&Record, i64)>> = BTreeMap::new();
         for record in slices.records() {
             let area = record.int("lesion_pixels")?;
             if record.bool("in_extent")? && area > 0 {
-                let patient = record.str(PATIENT_FIELD).unwrap_or(&record.id);
+                let patient = group.and_then(|g| record.str(g).ok()).unwrap_or(&record.id);
                 by_patient.entry(patient).or_default().push((record, area));
             }
         }
@@ -144,11 +146,10 @@ impl Stage for LesionFilter {
                 emptied.join(", ")
             ));
         }
-        let counts = slice_counts(&kept);
-        let mut meta = BTreeMap::from([("counts".to_string(), Value::Map(counts))]);
+        let mut meta = BTreeMap::new();
         if !thresholds.is_empty() {
             meta.insert("thresholds".into(), Value::Map(thresholds));
         }
-        Ok(Dataset::new(kept, meta)?)
+        Ok(Dataset::new(kept, meta)?.with_roles(&roles))
     }
 }

@@ -12,50 +12,48 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::{Emit, MapRequest, OnError, StageContext};
-use super::counts::slice_counts;
-use super::error::StageError;
-use super::kind::{FileInput, ParamError, Port, Stage};
 use crate::dataset::{Dataset, Record, Tensor, Value};
-use crate::onnx::{ChannelOrder, FeatureConfig, FeatureExtractor, ImageRef, Layout};
+use crate::onnx::{FeatureConfig, FeatureExtractor, ImageRef, Network};
+use crate::stage_api::StageError;
+use crate::stage_api::{Emit, MapRequest, OnError, StageContext};
+use crate::stage_api::{FileInput, ParamError, Port, Stage};
 
+/// The model file, the network's description (input, output, preprocessing: see
+/// [`Network`]), and execution settings, as one flat YAML mapping.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Params {
     /// The ONNX file, relative to the workspace root.
     pub model: String,
-    /// The model input that receives the images.
-    pub input: String,
-    /// The model output that holds the feature vector (`[N, C]` or `[N, C, 1, 1]`).
-    pub output: String,
-    #[serde(default)]
-    pub layout: Layout,
-    #[serde(default)]
-    pub channel_order: ChannelOrder,
-    /// `x = (p * scale + offset - mean[c]) / std[c]` for pixel value `p` (see
-    /// `src/onnx/feature_config.rs` for common settings).
-    #[serde(default = "default_scale")]
-    pub scale: f32,
-    #[serde(default)]
-    pub offset: f32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mean: Option<Vec<f32>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub std: Option<Vec<f32>>,
-    /// Expected feature length (checked against the model).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub features: Option<usize>,
+    #[serde(flatten)]
+    pub network: Network,
     /// Images per inference call.
     #[serde(default = "default_batch")]
     pub batch_size: usize,
     /// ONNX Runtime threads (default: the run's `-j`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
+    /// Keys neither this struct nor [`Network`] takes: refused in `new`. (serde cannot deny
+    /// unknown keys through a flattened struct, so they are caught here.)
+    #[serde(flatten, skip_serializing)]
+    unknown: BTreeMap<String, serde_yaml::Value>,
 }
 
-fn default_scale() -> f32 {
-    1.0
-}
+/// Every key `onnx_features` takes, for the unknown-key message.
+const KEYS: &[&str] = &[
+    "model",
+    "input",
+    "output",
+    "layout",
+    "channel_order",
+    "scale",
+    "offset",
+    "mean",
+    "std",
+    "features",
+    "batch_size",
+    "threads",
+];
+
 fn default_batch() -> usize {
     16
 }
@@ -78,6 +76,15 @@ impl Stage for OnnxFeatures {
     }
 
     fn new(params: Params) -> Result<Self, ParamError> {
+        if let Some(key) = params.unknown.keys().next() {
+            let expected: Vec<String> = KEYS.iter().map(|k| format!("`{k}`")).collect();
+            let serde_words = format!(
+                "unknown field `{key}`, expected one of {}",
+                expected.join(", ")
+            );
+            let (_, message) = crate::spec::describe_serde_error(&serde_words);
+            return Err(ParamError::new(key, message));
+        }
         if params.batch_size == 0 {
             return Err(ParamError::new("batch_size", "must be at least 1"));
         }
@@ -89,6 +96,17 @@ impl Stage for OnnxFeatures {
 
     fn files(&self) -> Vec<FileInput> {
         vec![FileInput::Path(self.params.model.clone())]
+    }
+
+    /// The features are ONNX Runtime's arithmetic: another runtime release may change their
+    /// last bits, so its version is part of every key.
+    fn runtime(&self) -> Result<BTreeMap<String, String>, StageError> {
+        let version =
+            crate::onnx::runtime::version().map_err(|e| StageError::invalid(e.to_string()))?;
+        Ok(BTreeMap::from([(
+            "onnx runtime".to_string(),
+            version.to_string(),
+        )]))
     }
 
     fn missing_file_hint(&self, path: &str) -> Option<String> {
@@ -176,11 +194,7 @@ impl Stage for OnnxFeatures {
             on_error: OnError::Stop,
             compute: &compute,
         })?;
-        let counts = slice_counts(&output.records);
-        Ok(Dataset::new(
-            output.records,
-            BTreeMap::from([("counts".to_string(), Value::Map(counts))]),
-        )?)
+        Ok(Dataset::from_records(output.records)?.with_roles(&images.roles()))
     }
 }
 
@@ -188,17 +202,56 @@ impl OnnxFeatures {
     fn config(&self, width: u32, height: u32, channels: u32, jobs: usize) -> FeatureConfig {
         let p = &self.params;
         FeatureConfig {
-            layout: p.layout,
+            network: p.network.clone(),
+            size: [width, height],
             channels,
-            channel_order: p.channel_order,
-            scale: p.scale,
-            offset: p.offset,
-            mean: p.mean.clone(),
-            std: p.std.clone(),
             batch_size: p.batch_size,
             threads: p.threads.unwrap_or(jobs),
-            features: p.features,
-            ..FeatureConfig::new(p.input.clone(), p.output.clone(), width, height)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_read_flat_refuse_unknown_keys_and_key_as_before() {
+        let yaml = "model: m.onnx\ninput: images\noutput: features\nscale: 0.5\nbatch_size: 4\n";
+        let params: Params = serde_yaml::from_str(yaml).unwrap();
+        assert_eq!(params.network.scale, 0.5);
+        assert_eq!(params.batch_size, 4);
+        // The parameters' JSON (what keys hash) is one flat object, as before the network
+        // description was its own struct.
+        let json = serde_json::to_value(&params).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "batch_size",
+                "channel_order",
+                "input",
+                "layout",
+                "model",
+                "offset",
+                "output",
+                "scale"
+            ]
+        );
+        let params: Params = serde_yaml::from_str(&format!("{yaml}scael: 1\n")).unwrap();
+        let error = OnnxFeatures::new(params).err().unwrap();
+        assert_eq!(error.path, "scael");
+        assert!(
+            error
+                .message
+                .contains("unknown key `scael`; did you mean `scale`?"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -17,17 +17,19 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::{Emit, MapRequest, OnError, StageContext};
-use super::counts::{PATIENT_FIELD, slice_counts};
 use super::dropped::dropped_value;
-use super::error::StageError;
-use super::kind::{ParamError, Port, Stage};
-use crate::dataset::{DType, Dataset, FileRef, Record, Tensor, Value};
-use crate::nrrd::{self, Samples};
+use super::sample_filter::ImageRef;
+use super::study_fields::PATIENT_FIELD;
+use crate::dataset::{DType, Dataset, Record, Tensor, Value};
+use crate::nrrd::Samples;
 use crate::radiomics::{
     Features, Intensity, NAMES_2D, NAMES_3D, RadiomicsError, Settings, extract_2d, extract_3d,
 };
-use crate::seg::{AlignTolerance, Geometry, LesionSelector, Segmentation, align_lesion};
+use crate::seg::{AlignTolerance, LesionSelector, align_lesion};
+use crate::stage_api::{
+    Emit, MapRequest, OnError, ParamError, Port, Stage, StageContext, StageError,
+};
+use crate::volume::{read_scan, read_segmentation};
 
 /// Field a cached item carries instead of `features` when the lesion was refused.
 const REFUSED: &str = "radiomics_refused";
@@ -172,7 +174,7 @@ impl Stage for Radiomics {
         };
         let key_fields: &[&str] = match self.params.mode {
             Mode::TwoD => &["pixels", "mask", "spacing?", "thickness?"],
-            Mode::ThreeD => &["scan", "segmentation", "scan_data?"],
+            Mode::ThreeD => &["scan", "segmentation", "scan_data?", "segmentation_data?"],
         };
         let output = ctx.map(MapRequest {
             records: input.records(),
@@ -208,20 +210,17 @@ impl Stage for Radiomics {
             Mode::TwoD => &*NAMES_2D,
             Mode::ThreeD => &*NAMES_3D,
         };
-        let mut meta = BTreeMap::from([
-            (
-                "feature_names".to_string(),
-                Value::List(names.iter().map(|n| Value::from(n.clone())).collect()),
-            ),
-            ("counts".to_string(), Value::Map(slice_counts(&records))),
-        ]);
+        let mut meta = BTreeMap::from([(
+            "feature_names".to_string(),
+            Value::List(names.iter().map(|n| Value::from(n.clone())).collect()),
+        )]);
         if !refused.is_empty() {
             meta.insert("refused".into(), dropped_value(&refused));
         }
         if !output.dropped.is_empty() {
             meta.insert("dropped".into(), dropped_value(&output.dropped));
         }
-        Ok(Dataset::new(records, meta)?)
+        Ok(Dataset::new(records, meta)?.with_roles(&input.roles()))
     }
 }
 
@@ -306,34 +305,53 @@ impl Radiomics {
         ctx: &StageContext<'_>,
         patient: &Record,
     ) -> Result<Outcome, StageError> {
-        let scan_ref = patient.file("scan")?;
-        let seg_ref = patient.file("segmentation")?;
-        if let Some(Value::List(data)) = patient.fields.get("scan_data") {
-            for file in data.iter().filter_map(Value::as_file) {
-                ctx.open_file(file)?;
+        let image = |field: &str| {
+            ImageRef::from_value(patient.get(field)?).ok_or_else(|| {
+                StageError::invalid(format!(
+                    "record `{}`: field `{field}` is neither a file nor a folder of files",
+                    patient.id
+                ))
+            })
+        };
+        let (scan_ref, seg_ref) = (image("scan")?, image("segmentation")?);
+        for field in ["scan_data", "segmentation_data"] {
+            if let Some(Value::List(data)) = patient.fields.get(field) {
+                for file in data.iter().filter_map(Value::as_file) {
+                    ctx.open_file(file)?;
+                }
             }
         }
-        let scan_path = ctx.open_file(scan_ref)?;
-        let seg_path = ctx.open_file(seg_ref)?;
-        let volume = nrrd::read(&scan_path).map_err(|e| file_error(scan_ref, e))?;
-        let geometry = Geometry::from_header(&scan_path, &volume.header)
-            .map_err(|e| file_error(scan_ref, e))?;
-        let labels = Segmentation::read(&seg_path).map_err(|e| file_error(seg_ref, e))?;
+        let scan_path = scan_ref.open(ctx)?;
+        let seg_path = seg_ref.open(ctx)?;
+        let relative = |message: String| {
+            message
+                .replace(&*scan_path.to_string_lossy(), scan_ref.name())
+                .replace(&*seg_path.to_string_lossy(), seg_ref.name())
+        };
+        let file_error = |image: &ImageRef, e: &dyn std::fmt::Display| {
+            StageError::file(image.name(), relative(e.to_string()))
+        };
+        let volume = read_scan(&scan_path).map_err(|e| file_error(&scan_ref, &e))?;
+        let geometry = &volume.geometry;
+        let labels = read_segmentation(&seg_path).map_err(|e| file_error(&seg_ref, &e))?;
         let (mask, _alignment) = align_lesion(
             &labels,
             &self.params.lesion,
-            &geometry,
+            geometry,
             &scan_path,
             &self.params.tolerance,
         )
-        .map_err(|e| {
-            StageError::invalid(
-                e.to_string()
-                    .replace(&*scan_path.to_string_lossy(), &scan_ref.path)
-                    .replace(&*seg_path.to_string_lossy(), &seg_ref.path),
-            )
-        })?;
-        // The NRRD's axis 0 is fastest in memory: as numpy's [z][y][x] the axes reverse.
+        .map_err(|e| StageError::invalid(relative(e.to_string())))?;
+        // Physical values where the format stores a rescale (DICOM, NIfTI), as SimpleITK
+        // hands PyRadiomics the image.
+        let physical = match volume.rescale {
+            Some(rescale) => Some(Samples::F32(rescale.apply(&volume.samples).ok_or_else(
+                || file_error(&scan_ref, &"its samples have no numeric value to rescale"),
+            )?)),
+            None => None,
+        };
+        let samples = physical.as_ref().unwrap_or(&volume.samples);
+        // Axis 0 is fastest in memory: as numpy's [z][y][x] the axes reverse.
         let sizes = geometry.sizes();
         let spacing = geometry.spacing();
         let shape = [sizes[2], sizes[1], sizes[0]];
@@ -349,7 +367,7 @@ impl Radiomics {
             extract_3d(samples, mask, shape, spacing, settings)
         }
         let s = &self.settings;
-        Ok(match &volume.samples {
+        Ok(match samples {
             Samples::I8(v) => run(v, voxels, shape, spacing, s),
             Samples::U8(v) => run(v, voxels, shape, spacing, s),
             Samples::I16(v) => run(v, voxels, shape, spacing, s),
@@ -359,13 +377,9 @@ impl Radiomics {
             Samples::F32(v) => run(v, voxels, shape, spacing, s),
             Samples::F64(v) => run(v, voxels, shape, spacing, s),
             other => {
-                let values = other.to_f64().map_err(|e| file_error(scan_ref, e))?;
+                let values = other.to_f64().map_err(|e| file_error(&scan_ref, &e))?;
                 run(&values, voxels, shape, spacing, s)
             }
         })
     }
-}
-
-fn file_error(file: &FileRef, error: impl std::fmt::Display) -> StageError {
-    StageError::file(&file.path, error)
 }

@@ -5,15 +5,15 @@
 //!
 //! Published by default: the files land in `out/<pipeline>/<stage>/`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::context::StageContext;
-use super::error::StageError;
-use super::kind::{ParamError, Port, Stage};
 use crate::dataset::{Dataset, Record, Value};
 use crate::report_page::{CountsRow, RunSummary, SplitMode, Spread, StudyReport, render_files};
+use crate::stage_api::StageContext;
+use crate::stage_api::StageError;
+use crate::stage_api::{ParamError, Port, Stage};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +46,14 @@ impl Stage for Report {
         Ok(Self { params })
     }
 
+    /// The page says which radflow made it, so a new release makes a new page.
+    fn runtime(&self) -> Result<BTreeMap<String, String>, StageError> {
+        Ok(BTreeMap::from([(
+            "radflow".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        )]))
+    }
+
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError> {
         let mut runs = Vec::new();
         for upstream in ctx.inputs("runs") {
@@ -65,31 +73,7 @@ impl Stage for Report {
         }
         let mut counts = Vec::new();
         for upstream in ctx.inputs("counts") {
-            let Some(Value::Map(measures)) = upstream.dataset.meta().get("counts") else {
-                return Err(StageError::invalid(format!(
-                    "input `{}` records no counts",
-                    upstream.stage
-                )));
-            };
-            let patients = by_class(measures.get("patients"));
-            for (measure, title) in [
-                ("slices", upstream.stage.clone()),
-                (
-                    "lesion_slices",
-                    format!("{}: lesion slices", upstream.stage),
-                ),
-            ] {
-                let slices = by_class(measures.get(measure));
-                if slices.is_empty() {
-                    continue;
-                }
-                counts.push(CountsRow {
-                    stage: title,
-                    patients_by_class: patients.clone(),
-                    total_slices: slices.values().sum(),
-                    slices_by_class: slices,
-                });
-            }
+            counts.extend(table5_rows(&upstream.stage, &upstream.dataset)?);
         }
         let study = StudyReport {
             title: self.params.title.clone(),
@@ -137,12 +121,44 @@ impl Stage for Report {
     }
 }
 
-fn by_class(value: Option<&Value>) -> BTreeMap<String, usize> {
-    let Some(Value::Map(map)) = value else {
-        return BTreeMap::new();
+/// The study's table 5 for one slice-level dataset: patients and slices per grade, and,
+/// where some slices lie outside the lesion's extent, the lesion slices alone.
+/// Patients and grades are found through the dataset's roles.
+fn table5_rows(stage: &str, dataset: &Dataset) -> Result<Vec<CountsRow>, StageError> {
+    let roles = dataset.roles();
+    let (Some(class), Some(group)) = (roles.class.as_deref(), roles.group.as_deref()) else {
+        return Err(StageError::invalid(format!(
+            "input `{stage}` has no class and patient fields (its roles name none)"
+        )));
     };
-    map.iter()
-        .filter(|(k, _)| *k != "total")
-        .filter_map(|(k, v)| Some((k.clone(), v.as_i64()? as usize)))
-        .collect()
+    let row = |title: String, records: &[&Record]| {
+        let mut patients: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+        let mut slices: BTreeMap<String, usize> = BTreeMap::new();
+        for r in records {
+            let grade = r.str(class).unwrap_or("?").to_string();
+            *slices.entry(grade.clone()).or_insert(0) += 1;
+            patients
+                .entry(grade)
+                .or_default()
+                .insert(r.str(group).unwrap_or(&r.id));
+        }
+        CountsRow {
+            stage: title,
+            patients_by_class: patients.into_iter().map(|(c, p)| (c, p.len())).collect(),
+            total_slices: records.len(),
+            slices_by_class: slices,
+        }
+    };
+    let all: Vec<&Record> = dataset.records().iter().collect();
+    let mut rows = vec![row(stage.to_string(), &all)];
+    // Only a dataset that mixes lesion and other slices gets the lesion-only row.
+    if all.iter().any(|r| r.bool("in_extent") == Ok(false)) {
+        let lesion: Vec<&Record> = all
+            .iter()
+            .copied()
+            .filter(|r| r.bool("in_extent").unwrap_or(false))
+            .collect();
+        rows.push(row(format!("{stage}: lesion slices"), &lesion));
+    }
+    Ok(rows)
 }

@@ -12,15 +12,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::{Emit, MapRequest, OnError, StageContext};
-use super::counts::slice_counts;
 use super::dropped::dropped_value;
-use super::error::StageError;
-use super::kind::{ParamError, Port, Stage};
 use crate::dataset::{DType, Dataset, Record, Tensor, Value};
 use crate::imaging::{
     Bicubic, BoundingBox, DEFAULT_MARGIN, Image, LesionCrop, MAX_CHANNELS, MAX_SIDE, Window,
 };
+use crate::stage_api::StageError;
+use crate::stage_api::{Emit, MapRequest, OnError, StageContext};
+use crate::stage_api::{ParamError, Port, Stage};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -128,12 +127,11 @@ impl Stage for Resize {
             on_error: self.params.on_error,
             compute: &compute,
         })?;
-        let counts = slice_counts(&output.records);
-        let mut meta = BTreeMap::from([("counts".to_string(), Value::Map(counts))]);
+        let mut meta = BTreeMap::new();
         if !output.dropped.is_empty() {
             meta.insert("dropped".into(), dropped_value(&output.dropped));
         }
-        Ok(Dataset::new(output.records, meta)?)
+        Ok(Dataset::new(output.records, meta)?.with_roles(&slices.roles()))
     }
 }
 

@@ -1,8 +1,10 @@
 //! `slice_extract`: cuts each patient's scan and its aligned lesion mask into axial slices
 //! (METHOD.md stage 2).
 //!
-//! One item per patient (its scan, segmentation and any detached data file decide it), one
-//! volume in memory per worker. The label is placed on the scan's grid through both files'
+//! One item per patient (its scan, segmentation and every data file they are read from
+//! decide it), one volume in memory per worker. Scans and segmentations may come in any
+//! format `crate::volume` reads (NRRD, NIfTI, MetaImage, DICOM); a scan with a rescale
+//! (NIfTI `scl_slope`, DICOM RescaleSlope) is cut in physical values, as float32. The label is placed on the scan's grid through both files'
 //! geometry ([`crate::seg::align_lesion`]); the lesion's slice range comes from the voxels.
 //! Each output record is one slice (`<patient>/z042`) with its lesion area in pixels and mm²,
 //! its lesion box `[x0, y0, x1, y1]` (inclusive; x along a row), whether it lies inside the
@@ -14,16 +16,17 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::{Emit, MapRequest, OnError, StageContext};
-use super::counts::{count_value, records_by_class, slice_counts};
 use super::dropped::dropped_value;
-use super::error::StageError;
-use super::kind::{ParamError, Port, Stage};
-use crate::dataset::{Dataset, FileRef, Record, Tensor, Value};
-use crate::nrrd::{self, Samples};
+use super::sample_filter::ImageRef;
+use crate::dataset::{Dataset, Record, Tensor, Value};
+use crate::nrrd::Samples;
 use crate::seg::{
-    AlignTolerance, AxialAxis, Geometry, LesionSelector, Segmentation, align_lesion, extract_slice,
+    AlignTolerance, AxialAxis, Geometry, LesionSelector, align_lesion, extract_slice,
 };
+use crate::stage_api::{
+    Emit, MapRequest, OnError, ParamError, Port, Stage, StageContext, StageError,
+};
+use crate::volume::{read_scan, read_segmentation};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,7 +68,7 @@ pub struct SliceExtract {
 
 impl Stage for SliceExtract {
     const KIND: &'static str = "slice_extract";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     const ABOUT: &'static str =
         "cuts each scan and its aligned lesion mask into axial slices with lesion area and box";
     const PORTS: &'static [Port] = &[Port::one("patients")];
@@ -93,7 +96,7 @@ impl Stage for SliceExtract {
             };
         let output = ctx.map(MapRequest {
             records: patients.records(),
-            key_fields: &["scan", "segmentation", "scan_data?"],
+            key_fields: &["scan", "segmentation", "scan_data?", "segmentation_data?"],
             shared_key: serde_json::Value::Null,
             batch: 1,
             parallel: true,
@@ -107,25 +110,21 @@ impl Stage for SliceExtract {
         // without changing its samples then yields identical slices, and the rerun stops here.
         let mut output = output;
         for record in &mut output.records {
-            for field in ["scan", "segmentation", "scan_data", "grade_text"] {
+            for field in [
+                "scan",
+                "segmentation",
+                "scan_data",
+                "segmentation_data",
+                "grade_text",
+            ] {
                 record.fields.remove(field);
             }
         }
-        let in_extent: Vec<&Record> = output
-            .records
-            .iter()
-            .filter(|r| r.bool("in_extent").unwrap_or(false))
-            .collect();
-        let mut counts = slice_counts(&output.records);
-        counts.insert(
-            "lesion_slices".to_string(),
-            count_value(&records_by_class(in_extent.iter().copied())),
-        );
-        let mut meta = BTreeMap::from([("counts".to_string(), Value::Map(counts))]);
+        let mut meta = BTreeMap::new();
         if !output.dropped.is_empty() {
             meta.insert("dropped".into(), dropped_value(&output.dropped));
         }
-        Ok(Dataset::new(output.records, meta)?)
+        Ok(Dataset::new(output.records, meta)?.with_roles(&patients.roles()))
     }
 }
 
@@ -135,44 +134,75 @@ impl SliceExtract {
         ctx: &StageContext<'_>,
         patient: &Record,
     ) -> Result<Vec<Emit>, StageError> {
-        let scan_ref = patient.file("scan")?;
-        let seg_ref = patient.file("segmentation")?;
-        if let Some(Value::List(data)) = patient.fields.get("scan_data") {
-            for file in data.iter().filter_map(Value::as_file) {
-                ctx.open_file(file)?;
+        let image = |field: &str| {
+            ImageRef::from_value(patient.get(field)?).ok_or_else(|| {
+                StageError::invalid(format!(
+                    "record `{}`: field `{field}` is neither a file nor a folder of files",
+                    patient.id
+                ))
+            })
+        };
+        let (scan_ref, seg_ref) = (image("scan")?, image("segmentation")?);
+        for field in ["scan_data", "segmentation_data"] {
+            if let Some(Value::List(data)) = patient.fields.get(field) {
+                for file in data.iter().filter_map(Value::as_file) {
+                    ctx.open_file(file)?;
+                }
             }
         }
-        let scan_path = ctx.open_file(scan_ref)?;
-        let seg_path = ctx.open_file(seg_ref)?;
-        let volume = nrrd::read(&scan_path).map_err(|e| file_error(scan_ref, e))?;
-        let geometry = Geometry::from_header(&scan_path, &volume.header)
-            .map_err(|e| file_error(scan_ref, e))?;
+        let scan_path = scan_ref.open(ctx)?;
+        let seg_path = seg_ref.open(ctx)?;
+        // Readers name files by the path they were given; a person knows them by their
+        // workspace-relative names.
+        let relative = |message: String| {
+            message
+                .replace(&*scan_path.to_string_lossy(), scan_ref.name())
+                .replace(&*seg_path.to_string_lossy(), seg_ref.name())
+        };
+        let file_error = |image: &ImageRef, e: &dyn std::fmt::Display| {
+            let message = relative(e.to_string());
+            let named = format!("`{}`: ", image.name());
+            let message = message.strip_prefix(&named).unwrap_or(&message).to_string();
+            StageError::file(image.name(), message)
+        };
+        let volume = read_scan(&scan_path).map_err(|e| file_error(&scan_ref, &e))?;
+        let geometry = &volume.geometry;
         let axial = geometry
             .axial_axis(self.params.axial_axis)
-            .map_err(|e| file_error(scan_ref, e))?;
-        let labels = Segmentation::read(&seg_path).map_err(|e| file_error(seg_ref, e))?;
+            .map_err(|e| file_error(&scan_ref, &e))?;
+        let labels = read_segmentation(&seg_path).map_err(|e| file_error(&seg_ref, &e))?;
         let (mask, alignment) = align_lesion(
             &labels,
             &self.params.lesion,
-            &geometry,
+            geometry,
             &scan_path,
             &self.params.tolerance,
         )
-        .map_err(|e| {
-            StageError::invalid(
-                e.to_string()
-                    .replace(&*scan_path.to_string_lossy(), &scan_ref.path)
-                    .replace(&*seg_path.to_string_lossy(), &seg_ref.path),
-            )
-        })?;
+        .map_err(|e| StageError::invalid(relative(e.to_string())))?;
+        let physical = match volume.rescale {
+            Some(rescale) => Some(Samples::F32(rescale.apply(&volume.samples).ok_or_else(
+                || file_error(&scan_ref, &"its samples have no numeric value to rescale"),
+            )?)),
+            None => None,
+        };
+        let samples = physical.as_ref().unwrap_or(&volume.samples);
         if let Some(note) = alignment.note(
-            std::path::Path::new(&seg_ref.path),
-            std::path::Path::new(&scan_ref.path),
+            std::path::Path::new(seg_ref.name()),
+            std::path::Path::new(scan_ref.name()),
         ) {
             ctx.warn(format!("{}: {note}", patient.id));
         }
         let range = mask.slice_range(axial);
         let sizes = geometry.sizes();
+        // What a 2-D feature of the slice needs of its grid (radiomics' shape2D): mm between
+        // rows and between columns of the `[height, width]` pixels, and between slices.
+        let step = geometry.spacing();
+        let [across, down] = Geometry::in_plane_axes(axial);
+        let spacing = Value::List(vec![
+            Value::float(step[down]).unwrap_or(Value::Null),
+            Value::float(step[across]).unwrap_or(Value::Null),
+        ]);
+        let thickness = Value::float(step[axial]).unwrap_or(Value::Null);
         let slices = mask.slices(axial);
         let digits = (slices.len().saturating_sub(1)).to_string().len().max(3);
         let mut emits = Vec::with_capacity(slices.len());
@@ -192,6 +222,8 @@ impl SliceExtract {
                 Value::float(lesion.area_mm2).unwrap_or(Value::Null),
             );
             fields.insert("in_extent".to_string(), Value::Bool(in_extent));
+            fields.insert("spacing".to_string(), spacing.clone());
+            fields.insert("thickness".to_string(), thickness.clone());
             fields.insert(
                 "bbox".to_string(),
                 match &lesion.bounding_box {
@@ -204,11 +236,11 @@ impl SliceExtract {
                 PixelsFor::Lesion => lesion.area_pixels > 0,
             };
             if keep {
-                let pixels = slice_tensor(&volume.samples, sizes, axial, k)
-                    .ok_or_else(|| file_error(scan_ref, "cannot cut the slice"))?;
+                let pixels = slice_tensor(samples, sizes, axial, k)
+                    .ok_or_else(|| file_error(&scan_ref, &"cannot cut the slice"))?;
                 let label = mask
                     .slice_pixels(axial, k)
-                    .ok_or_else(|| file_error(seg_ref, "cannot cut the mask slice"))?;
+                    .ok_or_else(|| file_error(&seg_ref, &"cannot cut the mask slice"))?;
                 fields.insert("width".to_string(), Value::from(label.width));
                 fields.insert("height".to_string(), Value::from(label.height));
                 fields.insert("pixels".to_string(), Value::Blob(ctx.put_tensor(&pixels)?));
@@ -225,10 +257,6 @@ impl SliceExtract {
         }
         Ok(emits)
     }
-}
-
-fn file_error(file: &FileRef, error: impl std::fmt::Display) -> StageError {
-    StageError::file(&file.path, error)
 }
 
 /// One slice as a tensor in the scan's sample type (types a tensor cannot hold become f32).

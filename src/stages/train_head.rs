@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::StageContext;
-use super::error::StageError;
 use super::feature_matrix::FeatureMatrix;
-use super::kind::{ParamError, Port, Stage};
 use crate::dataset::{Dataset, Record, Value};
 use crate::learn::{Samples, SplitConfig, SplitMode, TrainConfig, WeightInit, split, train};
+use crate::stage_api::StageContext;
+use crate::stage_api::StageError;
+use crate::stage_api::{ParamError, Port, Stage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -6,6 +6,20 @@ use serde::Serialize;
 
 use super::error::SynthError;
 
+/// The file format a cohort is written in; the patients and their samples are the same.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageFormat {
+    /// `{id}/image.nrrd` and a 3D Slicer `{id}/segmentation.seg.nrrd` (segment `tumor`).
+    #[default]
+    Nrrd,
+    /// BraTS-like: `{id}/{id}_t1ce.nii.gz` and a labelmap `{id}/{id}_seg.nii.gz`
+    /// (1 tumor, 2 edema around it).
+    Nifti,
+    /// TCIA-like: a DICOM series `{id}/scan/` and a DICOM-SEG `{id}/seg.dcm`.
+    Dicom,
+}
+
 /// Settings of a synthetic cohort. [`SynthConfig::new`] gives the study's size
 /// (METHOD.md: 122 patients); [`SynthConfig::tiny`] gives a cohort small enough
 /// for CI.
@@ -22,6 +36,8 @@ pub struct SynthConfig {
     pub in_plane: usize,
     /// Fewest and most axial slices per scan (inclusive).
     pub slices: (usize, usize),
+    /// The file format of scans and segmentations.
+    pub format: ImageFormat,
 }
 
 impl SynthConfig {
@@ -45,6 +61,7 @@ impl SynthConfig {
             seed: Self::DEFAULT_SEED,
             in_plane: 256,
             slices: (40, 120),
+            format: ImageFormat::Nrrd,
         }
     }
 

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::dicom::DicomError;
+use crate::nifti::NiftiError;
 use crate::nrrd::NrrdError;
+use crate::seg::{GeometryError, SegError};
 
 #[derive(Debug, Error)]
 pub enum SynthError {
@@ -29,6 +32,14 @@ pub enum SynthError {
     },
     #[error(transparent)]
     Nrrd(#[from] NrrdError),
+    #[error(transparent)]
+    Nifti(#[from] NiftiError),
+    #[error(transparent)]
+    Seg(#[from] SegError),
+    #[error("synthetic cohort: {0}")]
+    Geometry(#[from] GeometryError),
+    #[error("synthetic cohort: {0}")]
+    Dicom(Box<DicomError>),
     #[error("cannot write `{}`: {source}", path.display())]
     Csv { path: PathBuf, source: csv::Error },
 }
@@ -40,5 +51,13 @@ impl SynthError {
             path: path.to_path_buf(),
             source,
         }
+    }
+}
+
+// Boxed: a DICOM error carries paths and UIDs, and would make every `Result` of this
+// layer as large as the largest of them.
+impl From<DicomError> for SynthError {
+    fn from(error: DicomError) -> Self {
+        SynthError::Dicom(Box::new(error))
     }
 }

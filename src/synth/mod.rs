@@ -8,6 +8,11 @@
 //! OUT/.radflow-synth.json              marker: the settings that made the cohort
 //! ```
 //!
+//! With `format: nifti` the same patients are written BraTS-like, as
+//! `OUT/SYN-0001/SYN-0001_t1ce.nii.gz` (the scan) and `OUT/SYN-0001/SYN-0001_seg.nii.gz`
+//! (a labelmap: 1 tumor, 2 edema; on the same cropped or full grid as the Slicer file);
+//! with `format: dicom`, TCIA-like, as a series folder and a DICOM-SEG (`dicom_files.rs`).
+//!
 //! What it plants (`cohort.rs` has the details, [`SynthSummary`] the outcome):
 //! METHOD.md's proportions (122 patients, 80 graded: II 34, III 24, IV 22, scaled
 //! for smaller cohorts); grades spelled `II`, `2` or `G2`; empty and out-of-range
@@ -24,7 +29,9 @@ mod anatomy;
 mod clinical_csv;
 mod cohort;
 mod config;
+mod dicom_files;
 mod error;
+mod labelmap;
 mod lesion;
 mod output_folder;
 mod patient;
@@ -37,10 +44,11 @@ mod summary;
 use rayon::prelude::*;
 
 pub use clinical_csv::{CLINICAL_CSV, GRADE_COLUMN, ID_COLUMN};
-pub use config::SynthConfig;
+pub use config::{ImageFormat, SynthConfig};
 pub use error::SynthError;
+pub use labelmap::{EDEMA_LABEL, TUMOR_LABEL};
 pub use output_folder::MARKER_FILE;
-pub use patient::{SCAN_FILE, SEGMENTATION_FILE};
+pub use patient::{SCAN_FILE, SEGMENTATION_FILE, patient_files};
 pub use slicer_seg::{EDEMA_SEGMENT, TUMOR_SEGMENT};
 pub use summary::{DropReason, Grade, GradeCounts, PatientRecord, SegLayout, SynthSummary};
 

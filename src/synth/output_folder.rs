@@ -47,13 +47,17 @@ pub(crate) fn prepare(config: &SynthConfig) -> Result<(), SynthError> {
     fs::create_dir_all(out).map_err(io("create", out))?;
     // The marker records the settings but not the folder, so equal settings give
     // byte-identical folders wherever they are written.
-    let settings = serde_json::json!({
+    let mut settings = serde_json::json!({
         "generator": "radflow synth",
         "patients": config.patients,
         "seed": config.seed,
         "in_plane": config.in_plane,
         "slices": [config.slices.0, config.slices.1],
     });
+    // NRRD cohorts keep the marker they always had.
+    if config.format != super::config::ImageFormat::Nrrd {
+        settings["format"] = serde_json::json!(config.format);
+    }
     let marker = out.join(MARKER_FILE);
     fs::write(&marker, format!("{settings:#}\n")).map_err(io("write", &marker))
 }

@@ -3,21 +3,35 @@
 
 use std::path::Path;
 
+use crate::nifti;
 use crate::nrrd::{self, Encoding, Nrrd, Samples, WriteOptions};
+use crate::seg::{Geometry, Segmentation, Space};
 
 use super::anatomy::{GridMm, Head, Region};
 use super::cohort::PatientPlan;
-use super::config::SynthConfig;
+use super::config::{ImageFormat, SynthConfig};
+use super::dicom_files::write_dicom_patient;
 use super::error::SynthError;
+use super::labelmap::labelmap;
 use super::lesion::Lesion;
 use super::rng::Rng;
 use super::scan_grid::ScanGrid;
 use super::slicer_seg::{Mask, VoxelBox, slicer_segmentation};
 use super::summary::PatientRecord;
 
-/// File names inside a patient folder.
+/// File names inside a patient folder of an NRRD cohort.
 pub const SCAN_FILE: &str = "image.nrrd";
 pub const SEGMENTATION_FILE: &str = "segmentation.seg.nrrd";
+
+/// The scan and segmentation of patient `id`, relative to its folder, in `format`: the
+/// layout a pipeline's `scan:` and `segmentation:` patterns name (`{id}` for the id).
+pub fn patient_files(format: ImageFormat, id: &str) -> (String, String) {
+    match format {
+        ImageFormat::Nrrd => (SCAN_FILE.to_string(), SEGMENTATION_FILE.to_string()),
+        ImageFormat::Nifti => (format!("{id}_t1ce.nii.gz"), format!("{id}_seg.nii.gz")),
+        ImageFormat::Dicom => ("scan".to_string(), "seg.dcm".to_string()),
+    }
+}
 
 /// gzip level of the written files. Level 1 keeps the default cohort's ~1 GB of
 /// noisy samples to a few seconds of compression; the files are scratch data.
@@ -50,18 +64,14 @@ pub(crate) fn generate_patient(
         compression_level: COMPRESSION_LEVEL,
         ..WriteOptions::new(Encoding::Gzip)
     };
-    let scan_path = folder.join(SCAN_FILE);
-    if plan.has_scan {
-        let mut volume = Nrrd::from_samples(grid.sizes.to_vec(), Samples::I16(rendered.scan))?;
-        volume.header.comments = vec![
-            "Complete NRRD file format specification at:".to_string(),
-            "http://teem.sourceforge.net/nrrd/format.html".to_string(),
-        ];
-        grid.describe(&mut volume.header, grid.origin, 0);
-        nrrd::write(&scan_path, &volume, &options)?;
-    }
-    let segmentation_path = folder.join(SEGMENTATION_FILE);
-    if plan.has_segmentation {
+    let (scan_name, segmentation_name) = patient_files(config.format, &plan.id);
+    let scan_path = folder.join(scan_name);
+    let segmentation_path = folder.join(segmentation_name);
+    let scan_geometry = Geometry::new(grid.sizes, grid.origin, grid.directions, Space::Lps)?;
+    let scan_samples = Samples::I16(rendered.scan.clone());
+    // The Slicer file is drawn for every format, so the random stream (and the patient)
+    // is the same whatever the files are written in.
+    let segmentation = if plan.has_segmentation {
         let mask = |voxels, bounds| Mask { voxels, bounds };
         let volume = slicer_segmentation(
             &mut rng,
@@ -70,7 +80,64 @@ pub(crate) fn generate_patient(
             mask(&rendered.tumor, rendered.tumor_box),
             mask(&rendered.edema, rendered.edema_box),
         )?;
-        nrrd::write(&segmentation_path, &volume, &options)?;
+        Some(volume)
+    } else {
+        None
+    };
+    match config.format {
+        ImageFormat::Nrrd => {
+            if plan.has_scan {
+                let mut volume = Nrrd::from_samples(grid.sizes.to_vec(), scan_samples)?;
+                volume.header.comments = vec![
+                    "Complete NRRD file format specification at:".to_string(),
+                    "http://teem.sourceforge.net/nrrd/format.html".to_string(),
+                ];
+                grid.describe(&mut volume.header, grid.origin, 0);
+                nrrd::write(&scan_path, &volume, &options)?;
+            }
+            if let Some(volume) = &segmentation {
+                nrrd::write(&segmentation_path, volume, &options)?;
+            }
+        }
+        ImageFormat::Nifti => {
+            let nifti_options = nifti::WriteOptions {
+                gzip: true,
+                compression_level: COMPRESSION_LEVEL,
+            };
+            if plan.has_scan {
+                nifti::write(
+                    &scan_path,
+                    &scan_geometry,
+                    &scan_samples,
+                    None,
+                    nifti_options,
+                )?;
+            }
+            if let Some(volume) = segmentation {
+                let labels = Segmentation::from_nrrd(&segmentation_path, volume)?;
+                nifti::write(
+                    &segmentation_path,
+                    labels.geometry(),
+                    &Samples::U8(labelmap(&labels)),
+                    None,
+                    nifti_options,
+                )?;
+            }
+        }
+        ImageFormat::Dicom => {
+            let labels = segmentation
+                .map(|volume| Segmentation::from_nrrd(&segmentation_path, volume))
+                .transpose()?;
+            write_dicom_patient(
+                &plan.id,
+                plan.has_scan,
+                &scan_geometry,
+                &scan_samples,
+                labels.as_ref(),
+                &scan_path,
+                &segmentation_path,
+            )?;
+        }
     }
 
     let tumor_box = rendered.tumor_box;

@@ -7,45 +7,25 @@
 //! [`crate::seg::Segmentation`] (label layers on their own grid, aligned to the scan through
 //! geometry), whatever their format.
 //!
-//! Invariants:
-//! - `samples` are the values as stored, in the file's voxel order (axis 0 fastest), before
-//!   any rescale; [`Rescale`] says how to get physical values (DICOM RescaleSlope/Intercept,
-//!   NIfTI `scl_slope`/`scl_inter`), so hashes of stored samples stay comparable with other
-//!   readers' (`samples_sha256_le`).
-//! - `geometry` is in LPS for every anatomical frame (NIfTI's RAS+ affine is flipped on
-//!   reading), so two files of one patient compare directly.
+//! The types themselves ([`ScanVolume`], [`Format`], [`Rescale`]) live in
+//! `crate::scan_volume`, below every reader; this module picks the reader.
+//!
+//! The way through: [`detect`] (content to [`Format`]) -> [`read_scan`] /
+//! [`read_segmentation`] (one arm per format: `crate::nrrd`, `crate::nifti`,
+//! `crate::metaimage`, and `crate::dicom` through `dicom.rs`) -> [`Summary`]
+//! (what `radflow inspect` prints). [`image_files`] lists the files an image is read
+//! from, so input stages hash all of them.
 
-use crate::nrrd::Samples;
-use crate::seg::Geometry;
+mod detect;
+mod dicom;
+mod error;
+mod read;
+mod summary;
 
-/// The image formats radflow reads, as detected from a file's content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    Nrrd,
-    Nifti1,
-    Nifti2,
-    MetaImage,
-    /// A folder of single-frame or multi-frame images of one series.
-    DicomSeries,
-    /// A DICOM Segmentation object (binary or fractional).
-    DicomSeg,
-}
+pub use detect::{detect, detect_bytes};
+pub use dicom::{read_dicom_scan, read_dicom_segmentation};
+pub use error::VolumeError;
+pub use read::{image_files, read_scan, read_segmentation};
+pub use summary::{GeometrySummary, MetaImageDetails, NiftiDetails, RescaleSummary, Summary};
 
-/// How stored samples map to physical values: `value = stored * slope + intercept`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rescale {
-    pub slope: f64,
-    pub intercept: f64,
-}
-
-/// A decoded scan.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScanVolume {
-    pub format: Format,
-    /// Stored samples, axis 0 fastest, `geometry.voxel_count()` of them.
-    pub samples: Samples,
-    pub geometry: Geometry,
-    /// `None` when stored samples are the physical values.
-    pub rescale: Option<Rescale>,
-}
+pub use crate::scan_volume::{Format, Rescale, ScanVolume};

@@ -1,0 +1,201 @@
+//! The engine's side of [`StageContext`]: what one running instance may touch.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::super::interrupt;
+use super::super::progress::StageBar;
+use super::super::state::{RunState, object_reason};
+use super::map::{ItemScope, ItemWork, Tally, run_map};
+use crate::dataset::{BlobRef, FileRef};
+use crate::durable::temp_name;
+use crate::plan::Instance;
+use crate::stage_api::{Host, MapOutput, MapRequest, StageContext, StageError, Upstream};
+use crate::workspace::{Workspace, checked_write_path};
+
+pub struct LocalHost<'r, 'p> {
+    pub state: &'r RunState<'p>,
+    pub instance: &'p Instance,
+    pub inputs: BTreeMap<String, Vec<Upstream>>,
+    pub files: BTreeMap<String, FileRef>,
+    /// The runtime facts in the instance's key (item keys take them too).
+    pub runtime: BTreeMap<String, String>,
+    pub work: ItemWork,
+    pub bar: StageBar,
+    pub tally: Tally,
+    scratch: Mutex<Vec<PathBuf>>,
+}
+
+impl<'r, 'p> LocalHost<'r, 'p> {
+    pub fn new(
+        state: &'r RunState<'p>,
+        instance: &'p Instance,
+        inputs: BTreeMap<String, Vec<Upstream>>,
+        files: BTreeMap<String, FileRef>,
+        runtime: BTreeMap<String, String>,
+        work: ItemWork,
+        bar: StageBar,
+    ) -> Self {
+        Self {
+            state,
+            instance,
+            inputs,
+            files,
+            runtime,
+            work,
+            bar,
+            tally: Tally::default(),
+            scratch: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl Drop for LocalHost<'_, '_> {
+    fn drop(&mut self) {
+        for dir in self.scratch.lock().expect("scratch list").drain(..) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+impl Host for LocalHost<'_, '_> {
+    fn workspace(&self) -> &Workspace {
+        &self.state.plan.pipeline.workspace
+    }
+
+    fn inputs(&self, port: &str) -> &[Upstream] {
+        self.inputs.get(port).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    fn files(&self) -> &BTreeMap<String, FileRef> {
+        &self.files
+    }
+
+    fn read_blob(&self, blob: &BlobRef) -> Result<Vec<u8>, StageError> {
+        self.state
+            .store
+            .get_object(&blob.digest)
+            .map_err(|e| StageError::Object {
+                digest: blob.digest,
+                reason: object_reason(e),
+            })
+    }
+
+    fn put_blob(&self, bytes: &[u8], name: Option<&str>) -> Result<BlobRef, StageError> {
+        if let Some(name) = name {
+            checked_write_path(name).map_err(|e| StageError::invalid(format!("blob name: {e}")))?;
+        }
+        let digest = self
+            .state
+            .store
+            .put_object(bytes)
+            .map_err(|e| StageError::Cache(e.to_string()))?;
+        Ok(BlobRef {
+            digest,
+            size: bytes.len() as u64,
+            name: name.map(str::to_string),
+        })
+    }
+
+    fn put_file(&self, path: &Path, name: Option<&str>) -> Result<BlobRef, StageError> {
+        if let Some(name) = name {
+            checked_write_path(name).map_err(|e| StageError::invalid(format!("blob name: {e}")))?;
+        }
+        let (digest, size) = self
+            .state
+            .store
+            .put_file(path)
+            .map_err(|e| StageError::Cache(e.to_string()))?;
+        Ok(BlobRef {
+            digest,
+            size,
+            name: name.map(str::to_string),
+        })
+    }
+
+    fn copy_blob(&self, blob: &BlobRef, target: &Path) -> Result<(), StageError> {
+        self.state
+            .store
+            .copy_object(&blob.digest, target)
+            .map_err(|e| StageError::Object {
+                digest: blob.digest,
+                reason: object_reason(e),
+            })
+    }
+
+    fn open_file(&self, file: &FileRef) -> Result<PathBuf, StageError> {
+        let path = self.workspace().resolve(&file.path);
+        let now = self
+            .state
+            .stat
+            .hash(&path)
+            .map_err(|e| StageError::file(&file.path, e))?;
+        if now.digest != file.digest {
+            return Err(StageError::file(
+                &file.path,
+                "changed since the run hashed it; run again to use the new content",
+            ));
+        }
+        Ok(path)
+    }
+
+    fn map(
+        &self,
+        ctx: &StageContext<'_>,
+        request: MapRequest<'_>,
+    ) -> Result<MapOutput, StageError> {
+        let kind = &self.instance.kind;
+        let scope = ItemScope {
+            store: &self.state.store,
+            kind: kind.kind(),
+            version: kind.version(),
+            runtime: &self.runtime,
+            params: kind.fingerprint(),
+            work: self.work,
+            bar: &self.bar,
+            tally: &self.tally,
+        };
+        run_map(&scope, ctx, request)
+    }
+
+    fn scratch_dir(&self) -> Result<PathBuf, StageError> {
+        let dir = self
+            .state
+            .store
+            .tmp_dir()
+            .join(format!("{}.d", temp_name()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| StageError::Cache(format!("{}: {e}", dir.display())))?;
+        self.scratch.lock().expect("scratch list").push(dir.clone());
+        Ok(dir)
+    }
+
+    fn publish_dir(&self) -> PathBuf {
+        self.state.plan.pipeline.output_dir.join(&self.instance.id)
+    }
+
+    fn warn(&self, message: String) {
+        self.tally.warn(message);
+    }
+
+    fn progress(&self, done: u64, total: u64) {
+        self.bar.set(done, total);
+    }
+
+    fn threads(&self) -> usize {
+        self.state.options.jobs
+    }
+
+    fn cancelled(&self) -> bool {
+        interrupt::cancelled()
+    }
+
+    fn instance_label(&self) -> &str {
+        &self.instance.label
+    }
+
+    fn pipeline_name(&self) -> &str {
+        &self.state.plan.pipeline.name
+    }
+}

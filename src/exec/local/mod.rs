@@ -1,0 +1,60 @@
+//! Running jobs on this machine: one thread per running instance (at most `-j` at once),
+//! items inside an instance on the rayon pool.
+
+mod compute;
+mod host;
+mod map;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::Sender;
+use std::thread::Scope;
+
+pub use compute::{compute, compute_shard};
+pub use map::Shard;
+
+use super::executor::{Done, Executor, Finished, Job};
+use super::state::RunState;
+
+pub struct LocalExecutor<'scope, 'env> {
+    scope: &'scope Scope<'scope, 'env>,
+    state: &'env RunState<'env>,
+    jobs: usize,
+    running: Arc<AtomicUsize>,
+}
+
+impl<'scope, 'env> LocalExecutor<'scope, 'env> {
+    pub fn new(scope: &'scope Scope<'scope, 'env>, state: &'env RunState<'env>) -> Self {
+        Self {
+            scope,
+            state,
+            jobs: state.options.jobs.max(1),
+            running: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+}
+
+impl Executor for LocalExecutor<'_, '_> {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    fn has_room(&self) -> bool {
+        self.running.load(Ordering::SeqCst) < self.jobs
+    }
+
+    fn start(&mut self, job: Job, done: &Sender<Finished>) {
+        let state = self.state;
+        let done = done.clone();
+        let running = self.running.clone();
+        running.fetch_add(1, Ordering::SeqCst);
+        self.scope.spawn(move || {
+            let result = compute(state, &job).map(|c| Done::Committed(Box::new(c)));
+            running.fetch_sub(1, Ordering::SeqCst);
+            let _ = done.send(Finished {
+                instance: job.instance,
+                result,
+            });
+        });
+    }
+}
