@@ -27,5 +27,6 @@ pub mod onnx;
 pub mod report_page;
 pub mod seg;
 pub mod slurm;
+pub mod splitmix64;
 pub mod synth;
 pub mod volume;
