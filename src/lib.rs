@@ -34,5 +34,6 @@ pub mod report_page;
 pub mod scan_volume;
 pub mod seg;
 pub mod slurm;
+pub mod splitmix64;
 pub mod synth;
 pub mod volume;

@@ -10,7 +10,6 @@
 
 use std::path::PathBuf;
 
-use super::error::NrrdError;
 use super::types::{Centering, Encoding, Endian, Kind, ScalarType, Space};
 
 /// Where the sample bytes live.
@@ -184,12 +183,6 @@ impl Header {
         let mut parts: Vec<String> = self.sizes.iter().map(usize::to_string).collect();
         parts.push(self.scalar_type.to_string());
         parts.join(" x ")
-    }
-
-    /// Checks what a header needs before data can be read or written with it: the
-    /// invariants listed in the module docs. `file` names the header in errors.
-    pub fn validate(&self, file: &std::path::Path) -> Result<(), NrrdError> {
-        super::validate::validate(self, file)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Whole-header checks: the invariants of [`Header`] that involve more than one field.
 //! The parser reports single-field problems with their line; these checks run after it,
-//! and again before writing a header built in code.
+//! and again before writing a header built in code ([`Header::validate`], defined here so
+//! that the header type does not depend on its checks).
 
 use std::path::Path;
 
@@ -11,6 +12,14 @@ use super::types::{Encoding, ScalarType};
 
 /// The most axes a volume may have (teem's `NRRD_DIM_MAX`).
 pub const MAX_DIMENSION: usize = 16;
+
+impl Header {
+    /// Checks what a header needs before data can be read or written with it: the
+    /// invariants listed in `header.rs`. `file` names the header in errors.
+    pub fn validate(&self, file: &Path) -> Result<(), NrrdError> {
+        validate(self, file)
+    }
+}
 
 pub(crate) fn validate(header: &Header, file: &Path) -> Result<(), NrrdError> {
     let fail = |message: String| {

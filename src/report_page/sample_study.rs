@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::splitmix64::SplitMix64;
+
 use super::study_report::{
     ClassMetrics, CountsRow, LearningRate, RunSummary, SplitMode, StudyReport,
 };
@@ -27,7 +29,7 @@ const PATIENT_ACCURACIES: [f64; 10] = [
 /// Ten slice-split runs shaped like the study's: 10,000 steps, batch 100, learning
 /// rate 0.1 to 0.001, a validation point every 100 steps.
 pub fn sample_study() -> StudyReport {
-    let mut random = SplitMix64(0x5eed_0f7a_b1e6);
+    let mut random = DemoRandom::new(0x5eed_0f7a_b1e6);
     let runs = STUDY_ACCURACIES
         .iter()
         .enumerate()
@@ -52,7 +54,7 @@ pub fn sample_study() -> StudyReport {
 /// [`sample_study`] plus ten patient-split runs, for the side-by-side comparison.
 pub fn sample_study_both_splits() -> StudyReport {
     let mut report = sample_study();
-    let mut random = SplitMix64(0xbad_5eed);
+    let mut random = DemoRandom::new(0xbad_5eed);
     for (seed, &accuracy) in PATIENT_ACCURACIES.iter().enumerate() {
         // About 8 test patients: the test set size varies with who is drawn.
         let sizes = [
@@ -90,7 +92,7 @@ fn by_class(values: [usize; 3]) -> BTreeMap<String, usize> {
 }
 
 fn sample_run(
-    random: &mut SplitMix64,
+    random: &mut DemoRandom,
     seed: usize,
     split: SplitMode,
     accuracy: f64,
@@ -140,7 +142,7 @@ fn sample_run(
 
 /// Misclassifies `round((1 - accuracy) * total)` test slices, mostly into a
 /// neighbouring grade, as grading errors are.
-fn sample_confusion(random: &mut SplitMix64, accuracy: f64, sizes: [u64; 3]) -> Vec<Vec<u64>> {
+fn sample_confusion(random: &mut DemoRandom, accuracy: f64, sizes: [u64; 3]) -> Vec<Vec<u64>> {
     let total: u64 = sizes.iter().sum();
     let mut errors = ((1.0 - accuracy) * total as f64).round() as u64;
     let mut confusion: Vec<Vec<u64>> = (0..3)
@@ -199,22 +201,18 @@ fn class_metrics(confusion: &[Vec<u64>]) -> Vec<ClassMetrics> {
         .collect()
 }
 
-/// SplitMix64: a tiny, well-mixed generator, enough for demo data and stable forever
-/// (a dependency's generator could change its stream between versions).
-struct SplitMix64(u64);
+/// The draws the demo data needs, from SplitMix64: well mixed, enough for demo data and
+/// stable forever (a dependency's generator could change its stream between versions).
+struct DemoRandom(SplitMix64);
 
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+impl DemoRandom {
+    fn new(seed: u64) -> Self {
+        DemoRandom(SplitMix64::new(seed))
     }
 
     /// In [0, 1).
     fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     fn below(&mut self, n: usize) -> usize {

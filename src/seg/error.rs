@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use super::geometry::GeometryError;
+use super::geometry_error::GeometryError;
 use super::grid_offset::Mismatch;
 use super::selection::SelectionError;
 use crate::nrrd::NrrdError;

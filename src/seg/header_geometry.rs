@@ -9,7 +9,8 @@
 
 use crate::nrrd::{Header, Kind};
 
-use super::geometry::{Geometry, GeometryError};
+use super::geometry::Geometry;
+use super::geometry_error::GeometryError;
 use super::space::Space;
 
 /// How a label file's axes are used: three spatial axes, and optionally one axis

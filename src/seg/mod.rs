@@ -15,6 +15,7 @@
 mod align;
 mod error;
 mod geometry;
+mod geometry_error;
 mod grid_offset;
 mod header_geometry;
 mod labels;
@@ -28,7 +29,8 @@ mod volume_slice;
 
 pub use align::{Alignment, align_lesion, load_lesion};
 pub use error::SegError;
-pub use geometry::{AxialAxis, Geometry, GeometryError, MAX_VOXELS};
+pub use geometry::{AxialAxis, Geometry, MAX_VOXELS};
+pub use geometry_error::GeometryError;
 pub use grid_offset::{AlignTolerance, Mismatch, grid_offset};
 pub use labels::LabelVoxels;
 pub use lesion_mask::{LesionMask, PixelBox, SliceLesion};

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use super::geometry::GeometryError;
+use super::geometry_error::GeometryError;
 use crate::nrrd;
 
 /// The frame of a [`Geometry`](super::Geometry), after anatomical frames are

@@ -1,21 +1,26 @@
-//! The cohort's own random numbers: SplitMix64.
+//! The cohort's own random numbers: SplitMix64 ([`crate::splitmix64`]) and the draws a
+//! cohort needs from it.
 //!
-//! Written out here rather than taken from a crate so that the generated files stay
+//! Kept in the crate rather than taken from a crate so that the generated files stay
 //! byte-identical across dependency upgrades: a crate may change its algorithms,
 //! and a changed cohort would change every downstream cache key. Each patient gets
 //! its own stream, derived from the seed and the patient's index, so the output does
 //! not depend on how rayon schedules patients.
 
-/// A SplitMix64 generator (Steele, Lea and Flood 2014): one 64-bit add and a
-/// finalizer per draw, fast enough for per-voxel noise.
+use crate::splitmix64::SplitMix64;
+
+/// SplitMix64 draws shaped for a cohort: one 64-bit add and a finalizer per draw, fast
+/// enough for per-voxel noise.
 #[derive(Debug, Clone)]
 pub(crate) struct Rng {
-    state: u64,
+    source: SplitMix64,
 }
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng { state: seed }
+        Rng {
+            source: SplitMix64::new(seed),
+        }
     }
 
     /// An independent stream for `(seed, stream)`: the pair is mixed through the
@@ -27,11 +32,7 @@ impl Rng {
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.source.next_u64()
     }
 
     /// Uniform in `[0, 1)`, from the top 53 bits.
@@ -111,6 +112,38 @@ mod tests {
         assert_eq!(draw(Rng::stream(7, 1)), draw(Rng::stream(7, 1)));
         assert_ne!(draw(Rng::stream(7, 1)), draw(Rng::stream(7, 2)));
         assert_ne!(draw(Rng::stream(7, 1)), draw(Rng::stream(8, 1)));
+    }
+
+    #[test]
+    fn patient_streams_are_the_ones_every_generated_cohort_came_from() {
+        // First outputs as computed by this file before SplitMix64 moved to
+        // `crate::splitmix64` (commit 2096835): a changed stream changes every cohort.
+        let head = |mut rng: Rng| {
+            [
+                rng.next_u64(),
+                rng.next_u64(),
+                rng.next_u64(),
+                rng.next_u64(),
+            ]
+        };
+        assert_eq!(
+            head(Rng::stream(7, 1)),
+            [
+                6442404937792596989,
+                10987487615089393045,
+                17062149833399102736,
+                10208280939132484796
+            ]
+        );
+        assert_eq!(
+            head(Rng::stream(2024, 0)),
+            [
+                9043273213787567450,
+                6461650360452056691,
+                6293296413397497167,
+                9364749123896916314
+            ]
+        );
     }
 
     #[test]
