@@ -17,7 +17,7 @@ struct Params {
 }
 
 /// One input of one dataset.
-struct Map(Params);
+struct Map;
 /// Gathers any number of datasets.
 struct Gather;
 
@@ -31,7 +31,7 @@ impl Stage for Map {
         if params.seed < 0 {
             return Err(ParamError::new("seed", "must not be negative"));
         }
-        Ok(Self(params))
+        Ok(Self)
     }
     fn run(&self, _: &StageContext<'_>) -> Result<Dataset, StageError> {
         Ok(Dataset::default())
