@@ -3,7 +3,8 @@ whole processes in one run, interleaved, reported as ratios (benches/README.md).
 
     python benches/exchange.py [export] [input] [foreach]
 
-Needs the release binary (cargo build --release) and numpy. Settings (environment):
+Needs the release binary (cargo build --release; RADFLOW_BIN names another) and numpy.
+Settings (environment):
 EXPORT_RECORDS (100000), EXPORT_WIDTH (512), INPUT_SIZES ("1000 20000"), INPUT_ITEMS (30),
 FOREACH_RECORDS (200), BENCH_ROUNDS (3), RADFLOW_BENCH_DIR (target/bench/exchange).
 Figures go to stdout, one per line; progress to stderr.
@@ -19,7 +20,7 @@ import time
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RADFLOW = os.path.join(ROOT, "target", "release", "radflow")
+RADFLOW = os.environ.get("RADFLOW_BIN", os.path.join(ROOT, "target", "release", "radflow"))
 WORK = os.environ.get("RADFLOW_BENCH_DIR", os.path.join(ROOT, "target", "bench", "exchange"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 PYTHON = sys.executable
