@@ -122,6 +122,168 @@ impl Drop for AtomicFile {
     }
 }
 
+/// A folder being filled; renamed into place by [`AtomicDir::commit`], removed if dropped
+/// before that. A reader sees no folder or the complete one, never a part of it.
+pub struct AtomicDir {
+    path: PathBuf,
+    durability: Durability,
+    /// The folder itself becomes read-only once renamed (moving a folder to another parent
+    /// needs write permission on it).
+    read_only: bool,
+}
+
+impl AtomicDir {
+    /// A new, empty temp folder in `tmp_dir`, which must be on the target's file system.
+    pub fn create(tmp_dir: &Path, durability: Durability) -> io::Result<Self> {
+        let path = tmp_dir.join(temp_name());
+        fs::create_dir(&path)?;
+        Ok(Self {
+            path,
+            durability,
+            read_only: false,
+        })
+    }
+
+    /// A new, empty temp folder beside `target`, hidden: `.<target name>.<temp name>`.
+    pub fn create_beside(target: &Path, durability: Durability) -> io::Result<Self> {
+        let parent = parent_of(target);
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let path = parent.join(format!(".{name}.{}", temp_name()));
+        fs::create_dir(&path)?;
+        Ok(Self {
+            path,
+            durability,
+            read_only: false,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Makes every file read-only (0444) and every folder 0555, so readers sharing the
+    /// finished folder cannot change it by mistake; [`remove_tree`] still removes it.
+    pub fn make_read_only(&mut self) -> io::Result<()> {
+        for entry in fs::read_dir(&self.path)? {
+            let entry = entry?;
+            set_tree_modes(&entry.path(), 0o444, 0o555)?;
+        }
+        self.read_only = true;
+        Ok(())
+    }
+
+    /// Flushes everything inside (in safe mode) and renames the folder to `target`, which
+    /// must not exist (or be an empty folder). Fails with `AlreadyExists` or
+    /// `DirectoryNotEmpty` when another writer got there first.
+    pub fn commit(mut self, target: &Path) -> io::Result<()> {
+        if self.durability.is_safe() {
+            sync_tree(&self.path)?;
+        }
+        fs::rename(&self.path, target)?;
+        self.path = PathBuf::new();
+        if self.read_only {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(target, fs::Permissions::from_mode(0o555))?;
+        }
+        if self.durability.is_safe() {
+            sync_dir(parent_of(target))?;
+        }
+        Ok(())
+    }
+
+    /// [`AtomicDir::commit`], replacing whatever is at `target`: the old folder is first
+    /// renamed aside (so the target is never a mix of both) and removed once the new one is
+    /// in place.
+    pub fn commit_replacing(self, target: &Path) -> io::Result<()> {
+        let aside = parent_of(target).join(temp_name());
+        let moved = match fs::rename(target, &aside) {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(e) => return Err(e),
+        };
+        self.commit(target)?;
+        if moved {
+            remove_tree(&aside)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for AtomicDir {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = remove_tree(&self.path);
+        }
+    }
+}
+
+/// The folder holding `path`: `.` for a bare name (whose `parent()` is the empty path, which
+/// cannot be opened to flush it).
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// Removes a folder tree, read-only folders included ([`AtomicDir::make_read_only`]).
+pub fn remove_tree(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            set_dir_modes_writable(path)?;
+            fs::remove_dir_all(path)
+        }
+        Ok(_) => fs::remove_file(path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+fn set_dir_modes_writable(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o755))?;
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            set_dir_modes_writable(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets `path` (a file, or a folder and everything in it) to these modes; links are left.
+fn set_tree_modes(path: &Path, file_mode: u32, dir_mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let kind = fs::symlink_metadata(path)?.file_type();
+    if kind.is_dir() {
+        for entry in fs::read_dir(path)? {
+            set_tree_modes(&entry?.path(), file_mode, dir_mode)?;
+        }
+        fs::set_permissions(path, fs::Permissions::from_mode(dir_mode))
+    } else if kind.is_file() {
+        fs::set_permissions(path, fs::Permissions::from_mode(file_mode))
+    } else {
+        Ok(())
+    }
+}
+
+/// Flushes every file's data and every folder's names under `dir` (and `dir` itself).
+fn sync_tree(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            sync_tree(&entry.path())?;
+        } else if kind.is_file() {
+            File::open(entry.path())?.sync_data()?;
+        }
+    }
+    sync_dir(dir)
+}
+
 /// Flushes a folder's entries (names created or renamed in it) to disk.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
@@ -140,7 +302,7 @@ pub fn write_atomic(
     temp.file().write_all(bytes)?;
     temp.commit(target)?;
     if durability.is_safe() {
-        sync_dir(target.parent().unwrap_or(Path::new(".")))?;
+        sync_dir(parent_of(target))?;
     }
     Ok(())
 }
@@ -148,11 +310,7 @@ pub fn write_atomic(
 /// [`write_atomic`] staging beside the target, for files outside the cache (lock files,
 /// published files, reports).
 pub fn write_beside(target: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    write_atomic(dir, target, bytes, durability)
+    write_atomic(parent_of(target), target, bytes, durability)
 }
 
 #[cfg(test)]
@@ -200,5 +358,43 @@ mod tests {
         );
         assert!(!is_orphan("otherhost.4000000000.0.tmp", &host));
         assert!(!is_orphan("readme.txt", &host));
+    }
+
+    #[test]
+    fn an_atomic_folder_appears_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("export");
+        let building = AtomicDir::create(dir.path(), Durability::Safe).unwrap();
+        fs::create_dir(building.path().join("sub")).unwrap();
+        fs::write(building.path().join("sub/a.npy"), b"a").unwrap();
+        let temp = building.path().to_path_buf();
+        drop(building);
+        assert!(!temp.exists() && !target.exists());
+
+        let mut first = AtomicDir::create(dir.path(), Durability::Fast).unwrap();
+        fs::write(first.path().join("a"), b"1").unwrap();
+        first.make_read_only().unwrap();
+        first.commit(&target).unwrap();
+        let second = AtomicDir::create(dir.path(), Durability::Safe).unwrap();
+        fs::write(second.path().join("b"), b"2").unwrap();
+        assert!(
+            second.commit(&target).is_err(),
+            "the first writer keeps its folder"
+        );
+
+        let third = AtomicDir::create(dir.path(), Durability::Safe).unwrap();
+        fs::write(third.path().join("c"), b"3").unwrap();
+        third.commit_replacing(&target).unwrap();
+        let names: Vec<_> = fs::read_dir(&target)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["c"]);
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "nothing left beside it"
+        );
     }
 }

@@ -11,6 +11,7 @@ pub mod dataset;
 pub mod digest;
 pub mod durable;
 pub mod error;
+pub mod exchange;
 pub mod exec;
 pub mod exit_code;
 pub mod key;

@@ -17,14 +17,14 @@ stages:
     input: data
     matrix: {env: ["one", "two", "three"]}
     with:
-      run: "echo fit >> calls.log; cat {input}/data/xs.txt > {out}/fit.txt"
+      run: "echo fit >> calls.log; cat {input}/files/output/xs.txt > {out}/fit.txt"
       env: [HOME]
       outputs: [fit.txt]
   score:
     kind: command
     input: fit
     with:
-      run: "echo score >> calls.log; cat {input}/*/fit.txt | wc -l > {out}/score.txt"
+      run: "echo score >> calls.log; cat {input}/*/files/output/fit.txt | wc -l > {out}/score.txt"
       outputs: [score.txt]
 "#;
 
@@ -70,8 +70,8 @@ fn a_matrix_expands_a_stage_into_instances_that_a_later_stage_gathers() {
         )
         .replace("      outputs: [fit.txt]\n  score", "  score")
         .replace(
-            "cat {input}/data/xs.txt > {out}/fit.txt",
-            "cat {input}/data/xs.txt > {out}/fit.txt; touch {out}/extra.txt",
+            "cat {input}/files/output/xs.txt > {out}/fit.txt",
+            "cat {input}/files/output/xs.txt > {out}/fit.txt; touch {out}/extra.txt",
         );
     let p = Project::new().file("radflow.yaml", &yaml);
     let run = p.run(&["run"]).ok();
@@ -98,7 +98,7 @@ stages:
   report:
     kind: command
     input: train
-    with: {run: "cat {input}/*/m.txt > {out}/all.txt", outputs: [all.txt]}
+    with: {run: "cat {input}/*/files/output/m.txt > {out}/all.txt", outputs: [all.txt]}
 "#;
     let p = Project::new().file("radflow.yaml", yaml);
     let run = p.run(&["run"]).ok();

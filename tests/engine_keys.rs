@@ -106,12 +106,12 @@ stages:
     publish: true
     input: a
     kind: command
-    with: {outputs: [c.txt], run: "echo c >> calls.log; wc -c < {input}/a/a.txt > {out}/c.txt"}
+    with: {outputs: [c.txt], run: "echo c >> calls.log; wc -c < {input}/files/output/a.txt > {out}/c.txt"}
 
   b:
     with:
       outputs:    [b.txt]     # a comment
-      run: "echo b >> calls.log; tr a-z A-Z < {input}/a/a.txt > {out}/b.txt"
+      run: "echo b >> calls.log; tr a-z A-Z < {input}/files/output/a.txt > {out}/b.txt"
     kind: command
     input: a
   a:

@@ -211,6 +211,10 @@ fn a_damaged_cached_object_is_never_returned() {
         "{}",
         verify.stdout
     );
+    // `{input}` is a dataset directory derived once from verified objects and kept as a
+    // copy (`cache/derived/`): b would read that good copy, never the damaged object. Drop
+    // the derived copies so that b's rerun has to read a's object itself.
+    remove_read_only_tree(&p.cache_dir().join("derived"));
     let run = p.run(&["run", "--force", "b"]).ok();
     assert!(run.stderr.contains("running again"), "{}", run.stderr);
     let mut calls = p.calls();
@@ -274,4 +278,25 @@ fn published_outputs_are_ordinary_files_in_the_output_folder() {
         0o200,
         "published files are writable copies, not cache objects"
     );
+}
+
+/// Removes a tree the cache made read-only.
+fn remove_read_only_tree(root: &std::path::Path) {
+    fn writable(path: &std::path::Path) {
+        let Ok(meta) = fs::symlink_metadata(path) else {
+            return;
+        };
+        if meta.is_dir() {
+            fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+            for entry in fs::read_dir(path).unwrap().flatten() {
+                writable(&entry.path());
+            }
+        } else if !meta.file_type().is_symlink() {
+            fs::set_permissions(path, fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+    writable(root);
+    if root.exists() {
+        fs::remove_dir_all(root).unwrap();
+    }
 }

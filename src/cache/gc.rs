@@ -60,6 +60,8 @@ pub struct GcReport {
     pub removed_stage_entries: usize,
     pub removed_item_entries: usize,
     pub removed_runs: usize,
+    /// Folders derived from datasets that are gone (`derived/`).
+    pub removed_derived: usize,
 }
 
 /// Removes what `roots` and the last runs do not reach. The caller holds nothing; this takes
@@ -175,6 +177,7 @@ pub fn collect(store: &Store, roots: GcRoots, options: &GcOptions) -> Result<GcR
             remove(&path);
         }
     }
+    report.removed_derived = remove_derived(store, &objects, &old, options.dry_run);
     if !options.dry_run
         && let Ok(entries) = fs::read_dir(store.tmp_dir())
     {
@@ -190,4 +193,33 @@ pub fn collect(store: &Store, roots: GcRoots, options: &GcOptions) -> Result<GcR
         }
     }
     Ok(report)
+}
+
+/// Removes the derived folders (`derived/<kind>/<hex>`) of datasets that are not kept.
+fn remove_derived(
+    store: &Store,
+    kept: &HashSet<Digest>,
+    old: &dyn Fn(&Path) -> bool,
+    dry_run: bool,
+) -> usize {
+    let mut removed = 0;
+    let Ok(kinds) = fs::read_dir(store.root().join("derived")) else {
+        return 0;
+    };
+    for kind in kinds.flatten() {
+        let Ok(folders) = fs::read_dir(kind.path()) else {
+            continue;
+        };
+        for folder in folders.flatten() {
+            let path = folder.path();
+            let digest = folder.file_name().to_string_lossy().parse::<Digest>();
+            if digest.is_ok_and(|d| !kept.contains(&d)) && old(&path) {
+                removed += 1;
+                if !dry_run {
+                    let _ = crate::durable::remove_tree(&path);
+                }
+            }
+        }
+    }
+    removed
 }

@@ -74,10 +74,46 @@ pub struct InstanceRecord {
     pub warnings: Vec<String>,
 }
 
+/// A map instance's items: how many, and how many of them were computed in the run (the
+/// rest were reused from the cache; `reused` is written out too, for readers of `--json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "ItemCountsJson", from = "ItemCountsJson")]
 pub struct ItemCounts {
     pub total: usize,
     pub computed: usize,
+}
+
+impl ItemCounts {
+    pub fn reused(&self) -> usize {
+        self.total.saturating_sub(self.computed)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct ItemCountsJson {
+    total: usize,
+    computed: usize,
+    #[serde(default)]
+    reused: usize,
+}
+
+impl From<ItemCounts> for ItemCountsJson {
+    fn from(counts: ItemCounts) -> Self {
+        Self {
+            total: counts.total,
+            computed: counts.computed,
+            reused: counts.reused(),
+        }
+    }
+}
+
+impl From<ItemCountsJson> for ItemCounts {
+    fn from(json: ItemCountsJson) -> Self {
+        Self {
+            total: json.total,
+            computed: json.computed,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,6 +8,8 @@
 //! - `runs/<pipeline>/…`: run records (what each run did, for `status` and `gc`).
 //! - `tmp/`: temp files and scratch folders (same file system, so renames are atomic).
 //! - `state/`: the stat cache.
+//! - `derived/<kind>/<output hash>/`: folders made from cached datasets (see
+//!   [`Store::derived_dir`]); `logs/`: logs kept for people (failed commands, Slurm jobs).
 //! - `lock`: runs hold it shared, `gc` exclusively.
 //!
 //! Invariants: every write is atomic (temp + rename); an entry is written only after every
@@ -150,6 +152,13 @@ impl Store {
         self.root.join("runs")
     }
 
+    /// `derived/<kind>/<hex>`: a folder made from the cached dataset `of` (the exchange-format
+    /// view of a dataset that `command` programs read), rebuilt when missing; `gc` removes it
+    /// when it removes the dataset.
+    pub fn derived_dir(&self, kind: &str, of: &Digest) -> PathBuf {
+        self.root.join("derived").join(kind).join(of.to_hex())
+    }
+
     /// Takes the cache lock: shared for runs, exclusive for `gc`. Held until the file drops.
     pub fn lock(&self, exclusive: bool) -> Result<File, CacheError> {
         let path = self.root.join("lock");
@@ -190,12 +199,8 @@ impl Store {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if is_orphan(&name, &host) {
-                let path = entry.path();
-                let _ = if path.is_dir() {
-                    fs::remove_dir_all(&path)
-                } else {
-                    fs::remove_file(&path)
-                };
+                // A folder may be read-only (a derived folder about to be renamed into place).
+                let _ = crate::durable::remove_tree(&entry.path());
             }
         }
     }

@@ -29,6 +29,10 @@ pub enum Command {
     Status(StatusArgs),
     /// Print the stage graph.
     Dag(DagArgs),
+    /// Show a stage's cached output: fields, dtypes, shapes, counts, the first records.
+    Show(ShowArgs),
+    /// Write a stage's cached output as a dataset directory for numpy and pandas.
+    Export(ExportArgs),
     /// Recompute every stage and compare its output with the lock file.
     Verify(VerifyArgs),
     /// Compare the parameters and results of the last run with the lock file.
@@ -176,6 +180,48 @@ pub struct StatusArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The pipeline file (default ./radflow.yaml) and the stage, or one instance of a swept
+    /// stage (`head[seed=3]`); a swept stage's name shows every instance.
+    #[arg(value_name = "[PIPELINE] STAGE", num_args = 1..=2, required = true)]
+    pub targets: Vec<String>,
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    #[arg(long = "set", value_name = "STAGE.PARAM=VALUE")]
+    pub set: Vec<String>,
+    /// Records shown.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub rows: usize,
+    /// Machine-readable output (an object; a list for several instances).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The pipeline file (default ./radflow.yaml) and the stage, or one instance of a swept
+    /// stage (`head[seed=3]`); a swept stage's name exports every instance, one subfolder each.
+    #[arg(value_name = "[PIPELINE] STAGE", num_args = 1..=2, required = true)]
+    pub targets: Vec<String>,
+    /// The folder to write (refused if it exists and is not empty, unless --force).
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+    /// Only these fields (comma-separated); the id is always written.
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub fields: Vec<String>,
+    /// Also write each 2-D image field as PNG files (windowed to each image's range).
+    #[arg(long)]
+    pub png: bool,
+    /// Replace an existing folder (once the new one is complete).
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    #[arg(long = "set", value_name = "STAGE.PARAM=VALUE")]
+    pub set: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -62,12 +62,13 @@ pub fn gc(args: GcArgs) -> Result<(), Error> {
         "removed"
     };
     println!(
-        "{verb} {} objects ({:.1} MB), {} stage entries, {} item entries, {} run records; kept {} objects",
+        "{verb} {} objects ({:.1} MB), {} stage entries, {} item entries, {} run records, {} derived folders; kept {} objects",
         report.removed_objects,
         report.removed_bytes as f64 / 1e6,
         report.removed_stage_entries,
         report.removed_item_entries,
         report.removed_runs,
+        report.removed_derived,
         report.kept_objects
     );
     for lock in &kept_locks {

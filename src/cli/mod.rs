@@ -2,14 +2,18 @@
 //! ([`config`]), dispatched to one file per command.
 
 mod args;
+mod cached_output;
 mod config;
 mod dag;
 mod diff;
+mod export;
 mod gc;
 mod inspect;
 mod kinds;
 mod run;
+mod show;
 mod status;
+mod store_blobs;
 mod synth;
 mod verify;
 mod worker;
@@ -41,6 +45,8 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Run(args) => run::run(args, cli.quiet),
         Command::Status(args) => status::status(args),
         Command::Dag(args) => dag::dag(args),
+        Command::Show(args) => show::show(args),
+        Command::Export(args) => export::export(args),
         Command::Verify(args) => verify::verify(args, cli.quiet),
         Command::Diff(args) => diff::diff(args),
         Command::Gc(args) => gc::gc(args),

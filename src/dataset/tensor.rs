@@ -43,6 +43,32 @@ impl DType {
         })
     }
 
+    /// Every type, in code order.
+    pub const ALL: [DType; 6] = [
+        DType::U8,
+        DType::I16,
+        DType::U16,
+        DType::I32,
+        DType::F32,
+        DType::F64,
+    ];
+
+    /// The type numpy calls `name` (`uint8`, `float32`, ...).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.to_string() == name)
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F32 | DType::F64)
+    }
+
+    /// Bytes of `shape` samples of this type; `None` on overflow.
+    pub fn byte_len(self, shape: &[usize]) -> Option<usize> {
+        shape
+            .iter()
+            .try_fold(self.size(), |acc, &s| acc.checked_mul(s))
+    }
+
     pub fn size(self) -> usize {
         match self {
             DType::U8 => 1,
@@ -188,7 +214,9 @@ impl Tensor {
         out
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<Tensor, TensorError> {
+    /// The dtype, shape and header length of an encoded tensor, from its first bytes only
+    /// (at most [`Tensor::MAX_HEADER`]); the samples are neither read nor checked.
+    pub fn peek(bytes: &[u8]) -> Result<(DType, Vec<usize>, usize), TensorError> {
         if bytes.len() < 8 {
             return Err(TensorError::Truncated);
         }
@@ -208,11 +236,27 @@ impl Tensor {
             .chunks_exact(8)
             .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")) as usize)
             .collect();
-        let data = &bytes[header..];
-        let expected = shape
-            .iter()
-            .try_fold(dtype.size(), |acc, &s| acc.checked_mul(s))
-            .unwrap_or(usize::MAX);
+        Ok((dtype, shape, header))
+    }
+
+    /// The most bytes [`Tensor::peek`] needs.
+    pub const MAX_HEADER: usize = 8 + 8 * MAX_DIMS;
+
+    pub fn decode(bytes: &[u8]) -> Result<Tensor, TensorError> {
+        let (dtype, shape, header) = Self::peek(bytes)?;
+        Self::from_le_bytes(dtype, shape, bytes[header..].to_vec())
+    }
+
+    /// A tensor from its samples as little-endian bytes, row-major; the length must match.
+    pub fn from_le_bytes(
+        dtype: DType,
+        shape: Vec<usize>,
+        data: Vec<u8>,
+    ) -> Result<Tensor, TensorError> {
+        if shape.len() > MAX_DIMS {
+            return Err(TensorError::Dims(shape.len()));
+        }
+        let expected = dtype.byte_len(&shape).unwrap_or(usize::MAX);
         if data.len() != expected {
             return Err(TensorError::Size {
                 found: data.len(),
@@ -221,11 +265,27 @@ impl Tensor {
                 dtype,
             });
         }
-        Ok(Tensor {
-            dtype,
-            shape,
-            data: data.to_vec(),
-        })
+        Ok(Tensor { dtype, shape, data })
+    }
+
+    /// The samples as little-endian bytes, row-major.
+    pub fn le_bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// Whether any sample is NaN or infinite (always false for integer types).
+    pub fn has_non_finite(&self) -> bool {
+        match self.dtype {
+            DType::F32 => self
+                .data
+                .chunks_exact(4)
+                .any(|c| !f32::from_le_bytes([c[0], c[1], c[2], c[3]]).is_finite()),
+            DType::F64 => self
+                .data
+                .chunks_exact(8)
+                .any(|c| !f64::from_le_bytes(c.try_into().expect("8 bytes")).is_finite()),
+            _ => false,
+        }
     }
 }
 

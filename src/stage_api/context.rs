@@ -5,13 +5,14 @@
 //! [`Host`]; [`StageContext::map`] is where item-level caching happens.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::StageError;
 use super::map::{MapOutput, MapRequest};
 use super::upstream::Upstream;
 use crate::dataset::{BlobRef, Dataset, FileRef, Tensor};
+use crate::digest::Digest;
 use crate::workspace::Workspace;
 
 /// What the engine provides to a running stage.
@@ -33,6 +34,17 @@ pub trait Host: Sync {
     -> Result<MapOutput, StageError>;
     /// A fresh, empty folder inside the cache, removed when the stage ends.
     fn scratch_dir(&self) -> Result<PathBuf, StageError>;
+    /// A folder in the cache derived from the cached dataset `of` (`kind` names what it holds,
+    /// with its format version): built once by `build` (in a temp folder renamed into place),
+    /// read-only, and shared by every later caller, across runs and processes.
+    fn derived_dir(
+        &self,
+        kind: &str,
+        of: &Digest,
+        build: &dyn Fn(&Path) -> Result<(), StageError>,
+    ) -> Result<PathBuf, StageError>;
+    /// A folder in the cache for this instance's logs, kept after the stage ends.
+    fn log_dir(&self) -> PathBuf;
     /// Where this instance's published files go (inside the output folder).
     fn publish_dir(&self) -> PathBuf;
     fn warn(&self, message: String);
@@ -147,6 +159,21 @@ impl<'a> StageContext<'a> {
 
     pub fn publish_dir(&self) -> PathBuf {
         self.host.publish_dir()
+    }
+
+    /// A read-only folder derived from the cached dataset `of`, built once ([`Host::derived_dir`]).
+    pub fn derived_dir(
+        &self,
+        kind: &str,
+        of: &Digest,
+        build: &dyn Fn(&Path) -> Result<(), StageError>,
+    ) -> Result<PathBuf, StageError> {
+        self.host.derived_dir(kind, of, build)
+    }
+
+    /// Where this instance keeps logs for people (a failed program's output).
+    pub fn log_dir(&self) -> PathBuf {
+        self.host.log_dir()
     }
 
     /// A note the run summary shows (a dropped patient, a clipped crop).

@@ -1,6 +1,8 @@
 //! A fluent harness that runs the real `radflow` binary in a temporary project.
 #![allow(dead_code)]
 
+pub mod python;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -193,14 +195,14 @@ stages:
     kind: command
     input: a
     with:
-      run: "echo b >> calls.log; tr a-z A-Z < {input}/a/a.txt > {out}/b.txt"
+      run: "echo b >> calls.log; tr a-z A-Z < {input}/files/output/a.txt > {out}/b.txt"
       outputs: [b.txt]
   c:
     kind: command
     input: a
     publish: true
     with:
-      run: "echo c >> calls.log; wc -c < {input}/a/a.txt > {out}/c.txt"
+      run: "echo c >> calls.log; wc -c < {input}/files/output/a.txt > {out}/c.txt"
       outputs: [c.txt]
 "#;
 
@@ -227,7 +229,7 @@ stages:
     input: upper
     publish: true
     with:
-      run: "cat {{input}}/upper/*/up.txt > {{out}}/all.txt"
+      run: "cat {{input}}/files/*/up.txt > {{out}}/all.txt"
       outputs: [all.txt]
 "#
     );

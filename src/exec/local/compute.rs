@@ -109,6 +109,7 @@ fn run_stage(state: &RunState<'_>, job: &Job, work: ItemWork) -> Ran {
             list.push(Upstream {
                 stage: upstream.stage.clone(),
                 label: upstream.label.clone(),
+                output,
                 dataset,
             });
         }

@@ -9,7 +9,8 @@ use super::super::progress::StageBar;
 use super::super::state::{RunState, object_reason};
 use super::map::{ItemScope, ItemWork, Tally, run_map};
 use crate::dataset::{BlobRef, FileRef};
-use crate::durable::temp_name;
+use crate::digest::Digest;
+use crate::durable::{AtomicDir, temp_name};
 use crate::plan::Instance;
 use crate::stage_api::{Host, MapOutput, MapRequest, StageContext, StageError, Upstream};
 use crate::workspace::{Workspace, checked_write_path};
@@ -169,6 +170,50 @@ impl Host for LocalHost<'_, '_> {
             .map_err(|e| StageError::Cache(format!("{}: {e}", dir.display())))?;
         self.scratch.lock().expect("scratch list").push(dir.clone());
         Ok(dir)
+    }
+
+    fn derived_dir(
+        &self,
+        kind: &str,
+        of: &Digest,
+        build: &dyn Fn(&Path) -> Result<(), StageError>,
+    ) -> Result<PathBuf, StageError> {
+        let store = &self.state.store;
+        let target = store.derived_dir(kind, of);
+        if target.is_dir() {
+            return Ok(target);
+        }
+        let cache_error =
+            |path: &Path, e: std::io::Error| StageError::Cache(format!("{}: {e}", path.display()));
+        let parent = target.parent().expect("derived folders have a parent");
+        std::fs::create_dir_all(parent).map_err(|e| cache_error(parent, e))?;
+        let tmp = store.tmp_dir();
+        let mut building =
+            AtomicDir::create(&tmp, store.durability()).map_err(|e| cache_error(&tmp, e))?;
+        build(building.path())?;
+        building
+            .make_read_only()
+            .map_err(|e| cache_error(&target, e))?;
+        match building.commit(&target) {
+            Ok(()) => Ok(target),
+            // Another run built it at the same time: theirs is as good.
+            Err(_) if target.is_dir() => Ok(target),
+            Err(e) => Err(cache_error(&target, e)),
+        }
+    }
+
+    fn log_dir(&self) -> PathBuf {
+        let safe: String = self
+            .instance
+            .id
+            .chars()
+            .map(|c| if c == '/' { '_' } else { c })
+            .collect();
+        self.state
+            .store
+            .logs_dir()
+            .join(&self.state.plan.pipeline.name)
+            .join(safe)
     }
 
     fn publish_dir(&self) -> PathBuf {
