@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::StageError;
-use super::map::{MapOutput, MapRequest};
+use super::map::{Emit, MapOutput, OnError};
 use super::upstream::Upstream;
-use crate::dataset::{BlobRef, Dataset, FileRef, Tensor};
+use crate::dataset::{BlobRef, Dataset, FileRef, Record, Tensor};
 use crate::digest::Digest;
 use crate::workspace::Workspace;
 
@@ -208,4 +208,25 @@ impl<'a> StageContext<'a> {
     pub fn instance_label(&self) -> &str {
         self.host.instance_label()
     }
+}
+
+/// The computation of a map stage over a batch of records (one output list per record).
+pub type ItemFn<'a> =
+    dyn Fn(&[&Record], &StageContext<'_>) -> Result<Vec<Vec<Emit>>, StageError> + Sync + 'a;
+
+/// An item-level cached computation over records.
+pub struct MapRequest<'a> {
+    pub records: &'a [Record],
+    /// Fields whose values decide an item's output (`$id` for the record id); the item key
+    /// is built from these, the stage's parameters and `shared_key`, so other fields can
+    /// change without recomputing. Empty means every field; `name?` marks an optional field.
+    pub key_fields: &'a [&'a str],
+    /// Key material shared by all items (a model's hash, a script's hash).
+    pub shared_key: serde_json::Value,
+    /// Records per call of `compute`.
+    pub batch: usize,
+    /// Run batches on several threads (false when `compute` is itself multi-threaded).
+    pub parallel: bool,
+    pub on_error: OnError,
+    pub compute: &'a ItemFn<'a>,
 }

@@ -1,13 +1,13 @@
 //! Item-level maps: what a map stage asks the engine to compute per record.
 //!
 //! A map stage hands the engine its input records, the fields that decide each item's
-//! output, and a function computing a batch; the engine keys each item, takes cached items
-//! from the cache, computes the others and commits each as soon as its batch ends.
+//! output, and a function computing a batch (`MapRequest`, beside `StageContext` in
+//! `context.rs`, since the function receives the context); the engine keys each item, takes
+//! cached items from the cache, computes the others and commits each as soon as its batch
+//! ends. This file holds the data both sides exchange.
 
 use std::collections::BTreeMap;
 
-use super::context::StageContext;
-use super::error::StageError;
 use crate::dataset::{Record, Value};
 
 /// What a map computes for one input record: each `Emit` becomes one output record. `suffix`
@@ -38,27 +38,6 @@ pub enum OnError {
     Stop,
     /// Drop the item, list it in the stage's output (`meta.dropped`) and go on.
     Skip,
-}
-
-/// The computation of a map stage over a batch of records (one output list per record).
-pub type ItemFn<'a> =
-    dyn Fn(&[&Record], &StageContext<'_>) -> Result<Vec<Vec<Emit>>, StageError> + Sync + 'a;
-
-/// An item-level cached computation over records.
-pub struct MapRequest<'a> {
-    pub records: &'a [Record],
-    /// Fields whose values decide an item's output (`$id` for the record id); the item key
-    /// is built from these, the stage's parameters and `shared_key`, so other fields can
-    /// change without recomputing. Empty means every field; `name?` marks an optional field.
-    pub key_fields: &'a [&'a str],
-    /// Key material shared by all items (a model's hash, a script's hash).
-    pub shared_key: serde_json::Value,
-    /// Records per call of `compute`.
-    pub batch: usize,
-    /// Run batches on several threads (false when `compute` is itself multi-threaded).
-    pub parallel: bool,
-    pub on_error: OnError,
-    pub compute: &'a ItemFn<'a>,
 }
 
 /// The result of a map: output records (in input order) and the items dropped by `on_error:

@@ -17,9 +17,10 @@ mod stage;
 mod upstream;
 
 pub use context::{Host, StageContext};
+pub use context::{ItemFn, MapRequest};
 pub use error::StageError;
 pub use file_input::FileInput;
-pub use map::{Emit, ItemFn, MapOutput, MapRequest, OnError};
+pub use map::{Emit, MapOutput, OnError};
 pub use param_error::ParamError;
 pub use port::{Arity, Port};
 pub use registry::{DynStage, KindInfo, Registry, lookup};

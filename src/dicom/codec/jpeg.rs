@@ -9,7 +9,8 @@
 
 use jpeg_decoder::{ColorTransform, Decoder};
 
-use super::{CodecFailure, PixelFormat, push_le};
+use super::le_bytes::push_le;
+use super::{CodecFailure, PixelFormat};
 
 const NAME: &str = "JPEG";
 

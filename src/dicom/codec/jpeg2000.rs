@@ -6,7 +6,8 @@
 //! for what the header declared. Multi-component transforms (YBR_RCT, YBR_ICT) are undone
 //! by the decoder, giving RGB as pydicom does.
 
-use super::{CodecFailure, PixelFormat, push_le};
+use super::le_bytes::push_le;
+use super::{CodecFailure, PixelFormat};
 
 const NAME: &str = "JPEG 2000";
 /// Real DICOM frames use one or a few tiles; a hostile 1x1 tiling would make the

@@ -6,7 +6,8 @@
 //! the DICOM header, and NEAR, the interleave mode and the precision must be in the
 //! ranges T.87 allows, since the decoder's arithmetic trusts them.
 
-use super::{CodecFailure, PixelFormat, push_le};
+use super::le_bytes::push_le;
+use super::{CodecFailure, PixelFormat};
 
 const NAME: &str = "JPEG-LS";
 

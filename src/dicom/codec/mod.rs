@@ -3,29 +3,17 @@
 //! own size fields against Rows, Columns and SamplesPerPixel before decoding, so a
 //! codec never allocates for a size the DICOM header did not declare.
 
+mod failure;
 mod jpeg;
 mod jpeg2000;
 mod jpeg_ls;
+mod le_bytes;
 mod rle;
+
+pub use failure::CodecFailure;
 
 use super::pixel_format::PixelFormat;
 use super::transfer_syntax::Compression;
-
-/// Why a frame did not decode: the codec's name and its reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodecFailure {
-    pub codec: &'static str,
-    pub detail: String,
-}
-
-impl CodecFailure {
-    pub(crate) fn new(codec: &'static str, detail: impl Into<String>) -> Self {
-        CodecFailure {
-            codec,
-            detail: detail.into(),
-        }
-    }
-}
 
 /// Decodes one frame. `budget` bounds the decoded bytes (see `Limits::frame_budget`).
 pub fn decode_frame(
@@ -74,9 +62,4 @@ pub fn codec_name(compression: Compression) -> &'static str {
         Compression::Jpeg2000 => "JPEG 2000",
         Compression::Native(_) => "native",
     }
-}
-
-/// Writes `value` as `width` little-endian bytes (two's complement when negative).
-fn push_le(out: &mut Vec<u8>, value: i64, width: usize) {
-    out.extend_from_slice(&value.to_le_bytes()[..width]);
 }
