@@ -198,11 +198,12 @@ impl SliceExtract {
         // rows and between columns of the `[height, width]` pixels, and between slices.
         let step = geometry.spacing();
         let [across, down] = Geometry::in_plane_axes(axial);
-        let spacing = Value::List(vec![
-            Value::float(step[down]).unwrap_or(Value::Null),
-            Value::float(step[across]).unwrap_or(Value::Null),
-        ]);
-        let thickness = Value::float(step[axial]).unwrap_or(Value::Null);
+        // Rounded to 10 nm: NIfTI stores its affine as float32, so a thickness written as
+        // 13.57 mm reads back as 13.5699997; rounded, a slice's record is the same whichever
+        // format its scan came in (and far below any scanner's precision).
+        let mm = |v: f64| Value::float((v * 1e5).round() / 1e5).unwrap_or(Value::Null);
+        let spacing = Value::List(vec![mm(step[down]), mm(step[across])]);
+        let thickness = mm(step[axial]);
         let slices = mask.slices(axial);
         let digits = (slices.len().saturating_sub(1)).to_string().len().max(3);
         let mut emits = Vec::with_capacity(slices.len());
