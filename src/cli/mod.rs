@@ -5,13 +5,18 @@ mod args;
 mod config;
 mod dag;
 mod diff;
+mod diff_runs;
 mod gc;
 mod inspect;
 mod kinds;
+mod pack;
 mod run;
 mod status;
 mod synth;
+mod tolerance;
+mod update_imports;
 mod verify;
+mod verify_reference;
 mod worker;
 
 use clap::Parser;
@@ -43,6 +48,9 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Dag(args) => dag::dag(args),
         Command::Verify(args) => verify::verify(args, cli.quiet),
         Command::Diff(args) => diff::diff(args),
+        Command::UpdateImports(args) => update_imports::update_imports(args),
+        Command::Pack(args) => pack::pack(args, cli.quiet),
+        Command::Unpack(args) => pack::unpack(args),
         Command::Gc(args) => gc::gc(args),
         Command::Cache(args) => gc::cache(args),
         Command::Kinds => kinds::kinds(),
