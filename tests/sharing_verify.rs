@@ -223,7 +223,10 @@ fn lab_b_reproduces_lab_a_then_tolerance_and_a_changed_threshold_are_told_apart(
         .filter_map(|w| w.parse().ok())
         .collect();
     assert_eq!(counts.len(), 3, "{lesions}");
-    assert!(counts[0] + counts[1] > 0, "another fraction keeps other slices: {lesions}");
+    assert!(
+        counts[0] + counts[1] > 0,
+        "another fraction keeps other slices: {lesions}"
+    );
     assert!(
         diff.stdout.contains("  + SYN-") || diff.stdout.contains("  - SYN-"),
         "the slices are named: {}",

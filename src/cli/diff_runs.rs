@@ -186,7 +186,7 @@ fn items(a: &Dataset, b: &Dataset, diff: &mut StageDiff) {
     }
 }
 
-/// A field value in a line: scalars as they are, anything bigger by its type.
+/// A field value in a line: scalars as they are, anything bigger by its type (`<blob>`).
 fn shown(value: Option<&Value>) -> String {
     match value {
         None => "(none)".into(),
@@ -195,6 +195,6 @@ fn shown(value: Option<&Value>) -> String {
         Some(Value::Float(x)) => x.to_string(),
         Some(Value::Bool(b)) => b.to_string(),
         Some(Value::Null) => "null".into(),
-        Some(other) => format!("({} changed)", other.type_name()),
+        Some(other) => format!("<{}>", other.type_name()),
     }
 }

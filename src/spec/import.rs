@@ -72,6 +72,15 @@ struct GitAt {
     commit: String,
 }
 
+/// One import's bytes and where they came from.
+struct Fetched {
+    id: String,
+    source: ImportSource,
+    /// The name errors about its content use.
+    file: PathBuf,
+    bytes: Vec<u8>,
+}
+
 /// Resolves imports, following the `import:` of imported files.
 pub(crate) struct Resolver<'a> {
     workspace: &'a Workspace,
@@ -117,8 +126,12 @@ impl<'a> Resolver<'a> {
                     .at("import")
                     .position(locate(text, &["import"]))
             };
-            let (id, source, import_file, bytes) =
-                self.fetch(entry, base).map_err(|(kind, m)| at(kind, m))?;
+            let Fetched {
+                id,
+                source,
+                file: import_file,
+                bytes,
+            } = self.fetch(entry, base).map_err(|(kind, m)| at(kind, m))?;
             if let Some(pos) = self.stack.iter().position(|s| *s == id) {
                 let mut chain: Vec<&str> = self.stack[pos..].iter().map(String::as_str).collect();
                 chain.push(&id);
@@ -180,11 +193,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// The import's id, source, display name and bytes.
-    fn fetch(
-        &self,
-        entry: &ImportDoc,
-        base: &Base,
-    ) -> Result<(String, ImportSource, PathBuf, Vec<u8>), (SpecErrorKind, String)> {
+    fn fetch(&self, entry: &ImportDoc, base: &Base) -> Result<Fetched, (SpecErrorKind, String)> {
         let git_entry = match entry {
             ImportDoc::Pinned(p) => p.git.is_some() || p.rev.is_some(),
             ImportDoc::Plain(_) => false,
@@ -199,7 +208,12 @@ impl<'a> Resolver<'a> {
                 (SpecErrorKind::Io, what)
             })?;
             let id = crate::workspace::normalize(Path::new(entry.path()));
-            return Ok((id, ImportSource::Local(path.clone()), path, bytes));
+            return Ok(Fetched {
+                id,
+                source: ImportSource::Local(path.clone()),
+                file: path,
+                bytes,
+            });
         }
         let GitAt {
             dir,
@@ -219,17 +233,17 @@ impl<'a> Resolver<'a> {
         })?;
         let id = format!("{repo}@{rev}:{path}");
         let shown = PathBuf::from(&id);
-        Ok((
+        Ok(Fetched {
             id,
-            ImportSource::Git {
+            source: ImportSource::Git {
                 repo,
                 rev,
                 commit,
                 path,
             },
-            shown,
+            file: shown,
             bytes,
-        ))
+        })
     }
 
     /// The repository and commit an entry reads from.
