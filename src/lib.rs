@@ -16,6 +16,7 @@ pub mod exec;
 pub mod exit_code;
 pub mod key;
 pub mod lockfile;
+pub mod pack;
 pub mod plan;
 pub mod spec;
 pub mod stage_api;

@@ -26,6 +26,20 @@ pub struct LockFile {
     pub pipeline: String,
     /// By instance id.
     pub stages: BTreeMap<String, LockedStage>,
+    /// Every imported definition file, by its import id (the path as written, or
+    /// `<repo>@<rev>:<path>`): where it came from and the blake3 of its bytes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub imports: BTreeMap<String, LockedImport>,
+}
+
+/// An imported definition file as the run read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockedImport {
+    pub blake3: Digest,
+    /// The commit a git import's `rev` named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,6 +116,20 @@ impl LockFile {
                 source,
             },
         )
+    }
+
+    /// The imports whose lock entry differs from what was read now (`--frozen` refuses them):
+    /// `(id, locked, now)`, `None` where one side has no such import.
+    pub fn import_drift<'a>(
+        &'a self,
+        now: &'a BTreeMap<String, LockedImport>,
+    ) -> Vec<(&'a str, Option<&'a LockedImport>, Option<&'a LockedImport>)> {
+        let ids: std::collections::BTreeSet<&String> =
+            self.imports.keys().chain(now.keys()).collect();
+        ids.into_iter()
+            .filter(|id| self.imports.get(*id) != now.get(*id))
+            .map(|id| (id.as_str(), self.imports.get(id), now.get(id)))
+            .collect()
     }
 
     /// The stage keys and outputs this lock file names (what `gc` must keep).

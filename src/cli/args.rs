@@ -35,8 +35,15 @@ pub enum Command {
     Export(ExportArgs),
     /// Recompute every stage and compare its output with the lock file.
     Verify(VerifyArgs),
-    /// Compare the parameters and results of the last run with the lock file.
+    /// Compare the last run with the lock file, or two runs item by item (`diff A B`).
     Diff(DiffArgs),
+    /// Rewrite the `blake3:` pins of imports whose content changed (deliberately).
+    UpdateImports(UpdateImportsArgs),
+    /// Write a study (pipeline, definitions, scripts, lock, metrics, environment; never input
+    /// data) into one tar for another lab.
+    Pack(PackArgs),
+    /// Check a pack and lay it out in a new folder; lists the programs the study would run.
+    Unpack(UnpackArgs),
     /// Remove cached results that no lock file and none of the last runs reach.
     Gc(GcArgs),
     /// Cache maintenance.
@@ -238,6 +245,16 @@ pub struct VerifyArgs {
     pub pipeline: PipelineArgs,
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Compare with another lab's pack instead of recomputing against our lock file: record
+    /// counts exactly, summaries and metrics within tolerance (cached results are reused).
+    #[arg(long, value_name = "PACK")]
+    pub reference: Option<PathBuf>,
+    /// Relative tolerance for floats (with --reference).
+    #[arg(long, value_name = "R", default_value_t = 1e-5)]
+    pub rtol: f64,
+    /// Absolute tolerance for floats (with --reference).
+    #[arg(long, value_name = "A", default_value_t = 1e-8)]
+    pub atol: f64,
     #[arg(long)]
     pub json: bool,
 }
@@ -246,8 +263,44 @@ pub struct VerifyArgs {
 pub struct DiffArgs {
     #[command(flatten)]
     pub pipeline: PipelineArgs,
+    /// Two runs to compare item by item: `last`, `last~N` (N runs before the last), `lock`, or
+    /// a run id (the start of its record's name in the cache). Without them: the last run's
+    /// parameters and results against the lock file.
+    #[arg(value_name = "RUN", num_args = 0..=2)]
+    pub runs: Vec<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateImportsArgs {
+    /// The pipeline file [default: ./radflow.yaml].
+    pub pipeline: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// The pack to write (a plain tar).
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+    /// Replace the cohort's patient ids by keyed hashes in every packed file (the key is
+    /// random and not kept).
+    #[arg(long)]
+    pub pseudonymize: bool,
+    /// Pack the model files themselves, not only their hashes.
+    #[arg(long)]
+    pub with_models: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnpackArgs {
+    /// The pack.
+    pub file: PathBuf,
+    /// A new (or empty) folder to lay it out in.
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
 }
 
 #[derive(Debug, Args)]

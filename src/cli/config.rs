@@ -35,10 +35,7 @@ impl Loaded {
 }
 
 pub fn load(args: &PipelineArgs) -> Result<Loaded, Error> {
-    let path = match &args.pipeline {
-        Some(path) => path.clone(),
-        None => default_pipeline()?,
-    };
+    let path = pipeline_path(args.pipeline.as_deref())?;
     let overrides = args
         .set
         .iter()
@@ -65,6 +62,14 @@ pub fn cache_dir(flag: Option<&Path>, pipeline: Option<&Path>) -> PathBuf {
     pipeline
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("cache"))
+}
+
+/// The pipeline given, else the default one.
+pub fn pipeline_path(given: Option<&Path>) -> Result<PathBuf, Error> {
+    match given {
+        Some(path) => Ok(path.to_path_buf()),
+        None => default_pipeline(),
+    }
 }
 
 fn default_pipeline() -> Result<PathBuf, Error> {

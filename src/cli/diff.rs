@@ -20,7 +20,22 @@ struct Difference {
     last: Option<String>,
 }
 
-pub fn diff(args: DiffArgs) -> Result<(), Error> {
+pub fn diff(mut args: DiffArgs) -> Result<(), Error> {
+    // `diff A B` reads A as the pipeline (the first positional): move it to the runs.
+    if args.runs.len() == 1
+        && let Some(first) = args.pipeline.pipeline.take()
+    {
+        args.runs.insert(0, first.display().to_string());
+    }
+    match args.runs.as_slice() {
+        [] => {}
+        [a, b] => return super::diff_runs::diff_runs(&args, a, b),
+        _ => {
+            return Err(Error::Usage(
+                "`radflow diff` takes no run or two (`radflow diff last~1 last`)".into(),
+            ));
+        }
+    }
     let loaded = load(&args.pipeline)?;
     let path = lock_path(&loaded.plan.pipeline.file);
     let Some(lock) = LockFile::read(&path)? else {

@@ -7,15 +7,20 @@ mod config;
 mod dag;
 mod diff;
 mod export;
+mod diff_runs;
 mod gc;
 mod inspect;
 mod kinds;
+mod pack;
 mod run;
 mod show;
 mod status;
 mod store_blobs;
 mod synth;
+mod tolerance;
+mod update_imports;
 mod verify;
+mod verify_reference;
 mod worker;
 
 use clap::Parser;
@@ -49,6 +54,9 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Export(args) => export::export(args),
         Command::Verify(args) => verify::verify(args, cli.quiet),
         Command::Diff(args) => diff::diff(args),
+        Command::UpdateImports(args) => update_imports::update_imports(args),
+        Command::Pack(args) => pack::pack(args, cli.quiet),
+        Command::Unpack(args) => pack::unpack(args),
         Command::Gc(args) => gc::gc(args),
         Command::Cache(args) => gc::cache(args),
         Command::Kinds => kinds::kinds(),

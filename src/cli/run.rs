@@ -15,6 +15,9 @@ use crate::plan::select;
 pub fn run(args: RunArgs, quiet: bool) -> Result<(), Error> {
     let loaded = load(&args.pipeline)?;
     let plan = &loaded.plan;
+    if args.frozen {
+        ensure_imports_locked(plan)?;
+    }
     let selection = select(plan, &args.only, &args.force)?;
     let options = RunOptions::local(ensure_jobs(args.jobs)?, args.keep_going, quiet || args.json);
     let request = RunRequest {
@@ -138,6 +141,38 @@ fn print_warnings(report: &RunReport) {
             eprintln!("radflow: warning: {id}: {warning}");
         }
     }
+}
+
+/// `--frozen` refuses, before anything runs, imports whose content or commit differs from what
+/// the lock file recorded.
+fn ensure_imports_locked(plan: &crate::plan::Plan) -> Result<(), Error> {
+    let path = lock_path(&plan.pipeline.file);
+    let Some(lock) = LockFile::read(&path)? else {
+        return Ok(());
+    };
+    let now = crate::exec::locked_imports(&plan.pipeline.imports);
+    let drift = lock.import_drift(&now);
+    let Some((id, locked, found)) = drift.first() else {
+        return Ok(());
+    };
+    let describe = |import: Option<&crate::lockfile::LockedImport>| match import {
+        None => "none".to_string(),
+        Some(i) => match &i.commit {
+            Some(commit) => format!("blake3 {} at commit {commit}", i.blake3),
+            None => format!("blake3 {}", i.blake3),
+        },
+    };
+    Err(Error::Mismatch(format!(
+        "`--frozen`: import `{id}` differs from the lock file `{}`: locked {}, found {}{}",
+        crate::spec::display_path(&path),
+        describe(*locked),
+        describe(*found),
+        if drift.len() > 1 {
+            format!(" (and {} more)", drift.len() - 1)
+        } else {
+            String::new()
+        }
+    )))
 }
 
 /// Writes the lock file when it changed; with `frozen`, a change is an error instead.

@@ -22,6 +22,9 @@ struct Row {
 }
 
 pub fn verify(args: VerifyArgs, quiet: bool) -> Result<(), Error> {
+    if let Some(reference) = &args.reference {
+        return super::verify_reference::verify_reference(&args, reference, quiet);
+    }
     let loaded = load(&args.pipeline)?;
     let plan = &loaded.plan;
     let path = lock_path(&plan.pipeline.file);

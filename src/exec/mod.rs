@@ -30,7 +30,7 @@ pub use counts::summary_of;
 pub use decide::{Decision, Detail, Keyed, Upstream, decide, missing_objects};
 pub use executor::{Computed, Done, Executor, Failure, Finished, Job};
 pub use outcome::Outcome;
-pub use record::{RunRequest, lock_of_run};
+pub use record::{RunRequest, lock_of_run, locked_imports};
 pub use state::{RunOptions, RunState};
 pub use status::{Predicted, Prediction, predict};
 pub use summary::{counts_table, metrics_lines, seconds, table};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::outcome::Outcome;
 use crate::cache::{InstanceRecord, LastKey, RUN_FORMAT, RunOutcome, RunRecord, Status};
-use crate::lockfile::{LOCK_VERSION, LockFile, LockedStage};
+use crate::lockfile::{LOCK_VERSION, LockFile, LockedImport, LockedStage};
 use crate::plan::Plan;
 
 /// What the user asked for, recorded with the run.
@@ -144,5 +144,26 @@ pub fn lock_of_run(plan: &Plan, run: &RunRecord) -> LockFile {
         version: LOCK_VERSION,
         pipeline: plan.pipeline.name.clone(),
         stages,
+        imports: locked_imports(&plan.pipeline.imports),
     }
+}
+
+/// The lock's record of the imports a pipeline read.
+pub fn locked_imports(imports: &[crate::spec::ResolvedImport]) -> BTreeMap<String, LockedImport> {
+    imports
+        .iter()
+        .map(|import| {
+            let commit = match &import.source {
+                crate::spec::ImportSource::Git { commit, .. } => Some(commit.clone()),
+                crate::spec::ImportSource::Local(_) => None,
+            };
+            (
+                import.id.clone(),
+                LockedImport {
+                    blake3: import.blake3,
+                    commit,
+                },
+            )
+        })
+        .collect()
 }

@@ -21,9 +21,10 @@ pub struct PipelineDoc {
     pub cache: Option<String>,
     /// Where published outputs go, relative to the root (default `out/<pipeline>`).
     pub output: Option<String>,
-    /// Stage-definition files, relative to the root.
+    /// Stage-definition files: a path relative to the root, or a pinned entry
+    /// (`{path, blake3}`, `{git, rev, path}`).
     #[serde(default)]
-    pub import: Vec<String>,
+    pub import: Vec<ImportDoc>,
     pub executor: Option<ExecutorDoc>,
     /// `safe` (default): cache writes survive a power loss; `fast`: they survive a crash of
     /// radflow only (see `durable.rs`).
@@ -59,6 +60,10 @@ pub struct StageDoc {
 #[serde(deny_unknown_fields)]
 pub struct DefinitionsDoc {
     pub description: Option<String>,
+    /// Further definition files, resolved where this file lives (the workspace root, or the
+    /// same repository and commit for a file imported from git).
+    #[serde(default)]
+    pub import: Vec<ImportDoc>,
     pub definitions: UniqueMap<DefinitionDoc>,
 }
 
@@ -72,6 +77,51 @@ pub struct DefinitionDoc {
     pub with: Option<serde_yaml::Mapping>,
     pub publish: Option<bool>,
     pub resources: Option<ResourcesDoc>,
+}
+
+/// One entry of `import:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportDoc {
+    /// `stages/glioma.yaml`: unpinned.
+    Plain(String),
+    /// `{path: .., blake3: ..}` or `{git: .., rev: .., path: .., blake3: ..}`.
+    Pinned(PinnedImportDoc),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PinnedImportDoc {
+    /// The file, relative to the root (or to the repository's top for `git`).
+    pub path: String,
+    /// The blake3 hash (hex) the file's bytes must have.
+    pub blake3: Option<String>,
+    /// A repository: a local folder (relative to the root) or a URL `git` can clone.
+    pub git: Option<String>,
+    /// A commit or tag of `git`.
+    pub rev: Option<String>,
+}
+
+impl ImportDoc {
+    /// The file as written.
+    pub fn path(&self) -> &str {
+        match self {
+            ImportDoc::Plain(path) => path,
+            ImportDoc::Pinned(pinned) => &pinned.path,
+        }
+    }
+}
+
+// A string or a map: deserialized by hand so that a mistake inside the map keeps serde's own
+// message (an untagged enum would only say "did not match any variant").
+impl<'de> Deserialize<'de> for ImportDoc {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match serde_yaml::Value::deserialize(deserializer)? {
+            serde_yaml::Value::String(path) => Ok(ImportDoc::Plain(path)),
+            other => serde_yaml::from_value(other)
+                .map(ImportDoc::Pinned)
+                .map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

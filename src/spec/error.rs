@@ -27,6 +27,8 @@ pub enum SpecErrorKind {
     Override,
     /// A path that would leave the workspace where that is not allowed.
     Path,
+    /// A pinned import whose content no longer has the pinned hash.
+    Pin,
 }
 
 /// An error in a pipeline or definition file.

@@ -5,16 +5,19 @@
 
 pub mod document;
 mod error;
+mod import;
 mod locate;
 mod matrix;
 mod overrides;
 mod pipeline;
 mod suggest;
+mod yaml;
 
 pub use error::{SpecError, SpecErrorKind, display_path};
+pub use import::{ImportSource, ResolvedImport};
 pub use locate::locate;
 pub use matrix::{Coordinates, Matrix, label, scalar_text};
 pub use overrides::{Override, OverrideError};
-pub(crate) use pipeline::describe_serde_error;
-pub use pipeline::{Inputs, Pipeline, StageDecl, load};
+pub use pipeline::{Inputs, Pipeline, StageDecl, load, resolve_imports};
 pub use suggest::{closest, did_you_mean};
+pub(crate) use yaml::describe_serde_error;

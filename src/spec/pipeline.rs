@@ -7,17 +7,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
 
-use super::document::{
-    DefinitionDoc, DefinitionsDoc, ExecutorDoc, PipelineDoc, ResourcesDoc, StageDoc,
-};
+use super::document::{DefinitionDoc, ExecutorDoc, PipelineDoc, ResourcesDoc, StageDoc};
 use super::error::{SpecError, SpecErrorKind};
+use super::import::{ResolvedImport, Resolver};
 use super::locate::locate;
 use super::matrix::{Matrix, parse_matrix};
 use super::overrides::Override;
 use super::suggest::did_you_mean;
+use super::yaml::parse_yaml;
 use crate::workspace::{Workspace, checked_write_path};
 
 /// A loaded, reference-checked pipeline.
@@ -41,6 +40,8 @@ pub struct Pipeline {
     pub stages: Vec<StageDecl>,
     /// The `--set`s applied, for run records.
     pub overrides: Vec<Override>,
+    /// Every imported definition file, nested imports before the file importing them.
+    pub imports: Vec<ResolvedImport>,
 }
 
 /// One stage as declared (before matrix expansion).
@@ -137,12 +138,7 @@ pub fn load(file: &Path, overrides: &[Override]) -> Result<Pipeline, SpecError> 
     let file = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
     let text = read_text(&file)?;
     let doc: PipelineDoc = parse_yaml(&file, &text)?;
-    let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let root = match &doc.root {
-        Some(root) => std::path::absolute(dir.join(root)).unwrap_or_else(|_| dir.join(root)),
-        None => dir.clone(),
-    };
-    let root = clean_dots(&root);
+    let root = root_of(&file, &doc);
     let workspace = Workspace::new(root.clone());
     let located = |key: &[&str], kind, message: String| {
         SpecError::new(kind, &file, message)
@@ -165,32 +161,27 @@ pub fn load(file: &Path, overrides: &[Override]) -> Result<Pipeline, SpecError> 
     };
     let output_dir = root.join(output_rel);
 
+    let mut resolver = Resolver::new(&workspace, true);
+    resolver.resolve_list(&doc.import, &file, &text, true)?;
     let mut definitions: BTreeMap<String, (DefinitionDoc, PathBuf)> = BTreeMap::new();
-    for (i, import) in doc.import.iter().enumerate() {
-        let path = workspace.resolve(import);
-        let import_text = read_text(&path).map_err(|e| {
-            located(
-                &["import"],
-                SpecErrorKind::Io,
-                format!("import #{}: {}", i + 1, e.message),
-            )
-        })?;
-        let defs: DefinitionsDoc = parse_yaml(&path, &import_text)?;
+    let mut imports = Vec::with_capacity(resolver.resolved.len());
+    for (import, defs) in resolver.resolved {
         for (def_name, def) in defs.definitions.0 {
             if let Some((_, other)) = definitions.get(&def_name) {
                 return Err(SpecError::new(
                     SpecErrorKind::Duplicate,
-                    &path,
+                    &import.file,
                     format!(
                         "definition `{def_name}` is also defined in `{}`",
                         other.display()
                     ),
                 )
                 .at(format!("definitions.{def_name}"))
-                .position(locate(&import_text, &["definitions", &def_name])));
+                .position(locate(&import.text, &["definitions", &def_name])));
             }
-            definitions.insert(def_name, (def, path.clone()));
+            definitions.insert(def_name, (def, import.file.clone()));
         }
+        imports.push(import);
     }
 
     let names: Vec<&str> = doc.stages.0.keys().map(String::as_str).collect();
@@ -226,11 +217,34 @@ pub fn load(file: &Path, overrides: &[Override]) -> Result<Pipeline, SpecError> 
         durability: doc.durability.unwrap_or_default(),
         stages,
         overrides: overrides.to_vec(),
+        imports,
     };
     for o in overrides {
         apply_override(&mut pipeline, o)?;
     }
     Ok(pipeline)
+}
+
+/// The imports of the pipeline file `file`, resolved, with drifted pins returned rather than
+/// refused (what `radflow update-imports` needs to rewrite them).
+pub fn resolve_imports(file: &Path) -> Result<Vec<ResolvedImport>, SpecError> {
+    let file = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    let text = read_text(&file)?;
+    let doc: PipelineDoc = parse_yaml(&file, &text)?;
+    let workspace = Workspace::new(root_of(&file, &doc));
+    let mut resolver = Resolver::new(&workspace, false);
+    resolver.resolve_list(&doc.import, &file, &text, true)?;
+    Ok(resolver.resolved.into_iter().map(|(r, _)| r).collect())
+}
+
+/// `root:` resolved against the pipeline file's folder.
+fn root_of(file: &Path, doc: &PipelineDoc) -> PathBuf {
+    let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let root = match &doc.root {
+        Some(root) => std::path::absolute(dir.join(root)).unwrap_or_else(|_| dir.join(root)),
+        None => dir,
+    };
+    clean_dots(&root)
 }
 
 fn build_stage(
@@ -451,112 +465,6 @@ fn read_text(file: &Path) -> Result<String, SpecError> {
         };
         SpecError::new(SpecErrorKind::Io, file, what)
     })
-}
-
-/// Parses YAML into `T`, turning serde's errors into located [`SpecError`]s.
-pub(crate) fn parse_yaml<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, SpecError> {
-    let deserializer = serde_yaml::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        let position = inner.location().map(|l| (l.line(), l.column()));
-        let (kind, message) = describe_serde_error(&inner.to_string());
-        let position = match kind {
-            SpecErrorKind::Duplicate => second_occurrence(text, &path, &message).or(position),
-            _ => position,
-        };
-        let mut err = SpecError::new(kind, file, message).position(position);
-        // A top-level unknown key is its own path; saying it twice helps nobody.
-        let redundant = kind == SpecErrorKind::UnknownKey && !path.contains('.');
-        if path != "." && !path.is_empty() && !redundant {
-            err = err.at(path);
-        }
-        err
-    })
-}
-
-/// Where a repeated name is written the second time (serde reports the map).
-fn second_occurrence(text: &str, path: &str, message: &str) -> Option<(usize, usize)> {
-    let name = message.split('`').nth(1)?;
-    let mut keys: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
-    keys.push(name);
-    let (line, column) = locate(text, &keys)?;
-    let indent = column - 1;
-    text.lines().enumerate().skip(line).find_map(|(i, l)| {
-        let body = l.get(indent..)?;
-        let same_level = l[..indent].trim().is_empty() && body.starts_with(&format!("{name}:"));
-        same_level.then_some((i + 1, column))
-    })
-}
-
-/// Classifies a serde message and words it the radflow way, adding did-you-mean for unknown
-/// fields and variants.
-pub(crate) fn describe_serde_error(raw: &str) -> (SpecErrorKind, String) {
-    // serde_yaml appends " at line L column C"; the position is reported separately.
-    let text = match raw.find(" at line ") {
-        Some(i) => &raw[..i],
-        None => raw,
-    };
-    // serde_yaml prefixes nested errors with their path (`stages.a: unknown field ...`); the
-    // path is reported on its own.
-    let known = [
-        "unknown field `",
-        "unknown variant `",
-        "invalid type",
-        "invalid value",
-        "invalid length",
-        "missing field",
-        "duplicate ",
-    ];
-    let text = known
-        .iter()
-        .filter_map(|k| text.find(k))
-        .min()
-        .map_or(text, |i| &text[i..]);
-    for (prefix, what) in [("unknown field `", "key"), ("unknown variant `", "value")] {
-        if let Some(rest) = text.strip_prefix(prefix)
-            && let Some((word, tail)) = rest.split_once('`')
-        {
-            let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
-            let hint = did_you_mean(word, expected.iter().copied());
-            let list = if expected.is_empty() {
-                "none are allowed here".to_string()
-            } else {
-                format!(
-                    "expected one of {}",
-                    expected
-                        .iter()
-                        .map(|e| format!("`{e}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
-            let kind = if what == "key" {
-                SpecErrorKind::UnknownKey
-            } else {
-                SpecErrorKind::Invalid
-            };
-            let message = if hint.is_empty() {
-                format!("unknown {what} `{word}`; {list}")
-            } else {
-                format!("unknown {what} `{word}`{hint}")
-            };
-            return (kind, message);
-        }
-    }
-    if text.starts_with("invalid type")
-        || text.starts_with("invalid value")
-        || text.starts_with("invalid length")
-    {
-        return (SpecErrorKind::Invalid, text.to_string());
-    }
-    if text.starts_with("missing field") {
-        return (SpecErrorKind::Invalid, text.to_string());
-    }
-    if text.starts_with("duplicate") {
-        return (SpecErrorKind::Duplicate, text.to_string());
-    }
-    (SpecErrorKind::Syntax, text.to_string())
 }
 
 /// Removes `.` and resolves `..` lexically, so `pipelines/..` reads as the project folder.

@@ -1,0 +1,200 @@
+//! `radflow diff RUN_A RUN_B`: per stage, which items (records: patients, slices, test cases)
+//! were added, removed or changed between two runs as the cache recorded them, and for a
+//! changed item which fields changed (a flipped prediction shows as its label field).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::args::DiffArgs;
+use super::config::load;
+use crate::cache::Store;
+use crate::dataset::{Dataset, Value};
+use crate::digest::Digest;
+use crate::error::Error;
+use crate::exec::run_log;
+use crate::lockfile::{LockFile, lock_path};
+
+/// Items listed per stage and kind of change before "and N more".
+const SHOWN: usize = 20;
+
+#[derive(Debug, Default, Serialize)]
+struct StageDiff {
+    stage: String,
+    added: Vec<String>,
+    removed: Vec<String>,
+    /// Item id -> `field: old -> new` lines.
+    changed: BTreeMap<String, Vec<String>>,
+    /// Why items could not be compared (an output no longer in the cache).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+pub fn diff_runs(args: &DiffArgs, a: &str, b: &str) -> Result<(), Error> {
+    let loaded = load(&args.pipeline)?;
+    let store = loaded.open_store()?;
+    let outputs_a = outputs_of(&loaded, &store, a)?;
+    let outputs_b = outputs_of(&loaded, &store, b)?;
+    let mut diffs = Vec::new();
+    let ids: std::collections::BTreeSet<&String> =
+        outputs_a.keys().chain(outputs_b.keys()).collect();
+    for id in ids {
+        let (x, y) = (outputs_a.get(id), outputs_b.get(id));
+        if x == y {
+            continue;
+        }
+        let mut diff = StageDiff {
+            stage: id.clone(),
+            ..Default::default()
+        };
+        match (
+            x.and_then(|d| dataset(&store, d)),
+            y.and_then(|d| dataset(&store, d)),
+        ) {
+            (Some(da), Some(db)) => items(&da, &db, &mut diff),
+            (None, _) if x.is_none() => diff.note = Some(format!("only in {b}")),
+            (_, None) if y.is_none() => diff.note = Some(format!("only in {a}")),
+            _ => diff.note = Some("an output is no longer in the cache; rerun to compare".into()),
+        }
+        diffs.push(diff);
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&diffs).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    if diffs.is_empty() {
+        println!("{a} and {b} have the same outputs");
+    }
+    for d in &diffs {
+        println!(
+            "{}: {} added, {} removed, {} changed{}",
+            d.stage,
+            d.added.len(),
+            d.removed.len(),
+            d.changed.len(),
+            d.note
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
+        );
+        for (sign, list) in [("+", &d.added), ("-", &d.removed)] {
+            for id in list.iter().take(SHOWN) {
+                println!("  {sign} {id}");
+            }
+            if list.len() > SHOWN {
+                println!("  {sign} ... and {} more", list.len() - SHOWN);
+            }
+        }
+        for (id, fields) in d.changed.iter().take(SHOWN) {
+            println!("  ~ {id}: {}", fields.join("; "));
+        }
+        if d.changed.len() > SHOWN {
+            println!("  ~ ... and {} more", d.changed.len() - SHOWN);
+        }
+    }
+    Ok(())
+}
+
+/// Instance id -> output hash of a run named `last`, `last~N`, `lock` or by record id.
+fn outputs_of(
+    loaded: &super::config::Loaded,
+    store: &Store,
+    name: &str,
+) -> Result<BTreeMap<String, Digest>, Error> {
+    let plan = &loaded.plan;
+    if name == "lock" {
+        let path = lock_path(&plan.pipeline.file);
+        let Some(lock) = LockFile::read(&path)? else {
+            return Err(Error::Usage(format!(
+                "there is no lock file `{}`",
+                crate::spec::display_path(&path)
+            )));
+        };
+        return Ok(lock
+            .stages
+            .into_iter()
+            .map(|(id, s)| (id, s.output))
+            .collect());
+    }
+    let runs = run_log(plan, store)?.runs();
+    let back = match name.strip_prefix("last") {
+        Some("") => Some(0),
+        Some(rest) => rest.strip_prefix('~').and_then(|n| n.parse::<usize>().ok()),
+        None => None,
+    };
+    let found = match back {
+        Some(n) => runs.get(n),
+        None => runs.iter().find(|(path, _)| {
+            path.file_stem()
+                .is_some_and(|s| s.to_string_lossy().starts_with(name))
+        }),
+    };
+    let Some((_, record)) = found else {
+        let known: Vec<String> = runs
+            .iter()
+            .take(5)
+            .filter_map(|(p, _)| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect();
+        return Err(Error::Usage(format!(
+            "no run `{name}` of this pipeline in the cache ({} runs; newest: {}); use `last`, `last~N`, `lock` or a run id",
+            runs.len(),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )));
+    };
+    Ok(record
+        .instances
+        .iter()
+        .filter_map(|(id, r)| r.output.map(|o| (id.clone(), o)))
+        .collect())
+}
+
+fn dataset(store: &Store, digest: &Digest) -> Option<Dataset> {
+    let bytes = store.get_object(digest).ok()?;
+    Dataset::from_manifest(&bytes).ok()
+}
+
+fn items(a: &Dataset, b: &Dataset, diff: &mut StageDiff) {
+    for record in a.records() {
+        match b.get(&record.id) {
+            None => diff.removed.push(record.id.clone()),
+            Some(other) if other.fields != record.fields => {
+                let mut fields = Vec::new();
+                let keys: std::collections::BTreeSet<&String> =
+                    record.fields.keys().chain(other.fields.keys()).collect();
+                for key in keys {
+                    let (x, y) = (record.fields.get(key), other.fields.get(key));
+                    if x != y {
+                        fields.push(format!("{key}: {} -> {}", shown(x), shown(y)));
+                    }
+                }
+                diff.changed.insert(record.id.clone(), fields);
+            }
+            Some(_) => {}
+        }
+    }
+    for record in b.records() {
+        if a.get(&record.id).is_none() {
+            diff.added.push(record.id.clone());
+        }
+    }
+}
+
+/// A field value in a line: scalars as they are, anything bigger by its type (`<blob>`).
+fn shown(value: Option<&Value>) -> String {
+    match value {
+        None => "(none)".into(),
+        Some(Value::Str(s)) => s.clone(),
+        Some(Value::Int(i)) => i.to_string(),
+        Some(Value::Float(x)) => x.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Null) => "null".into(),
+        Some(other) => format!("<{}>", other.type_name()),
+    }
+}
