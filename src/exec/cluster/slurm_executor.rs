@@ -407,14 +407,18 @@ fn state_word(state: &JobState) -> String {
     }
 }
 
-/// Seconds per computed item in this instance's last run, else one second.
+/// Seconds per item in this instance's last run, else one second: the run's cost (its own
+/// time plus the recorded cost of the items it took from the cache) over all its items. The
+/// computed items alone would say nothing after a cluster run, whose coordinator pass takes
+/// every item from the cache the array tasks filled.
 fn seconds_per_item(last_run: Option<&RunRecord>, id: &str) -> f64 {
     last_run
         .and_then(|r| r.instances.iter().find(|(i, _)| i == id))
         .and_then(|(_, r)| {
+            let cost_ms = r.duration_ms + r.saved_ms;
             r.items
-                .filter(|c| c.computed > 0)
-                .map(|c| r.duration_ms as f64 / 1000.0 / c.computed as f64)
+                .filter(|c| c.total > 0 && cost_ms > 0)
+                .map(|c| cost_ms as f64 / 1000.0 / c.total as f64)
         })
         .unwrap_or(1.0)
 }
