@@ -4,6 +4,7 @@
 #   bash benches/e2e.sh                    # noop status hash stages cold
 #   bash benches/e2e.sh noop hash          # only these sections
 #   bash benches/e2e.sh slurm              # the Slurm section runs only when named
+#   bash benches/e2e.sh slurm_smoke        # the smoke study on Slurm vs locally (named only)
 #   BASELINE_BIN=/path/to/old/radflow bash benches/e2e.sh compare
 #                                          # A/B: no-op, status and cold smoke of this build vs
 #                                          # another binary, and durability safe vs fast, in one
@@ -29,7 +30,7 @@ WORK=${RADFLOW_BENCH_DIR:-$ROOT/target/bench/e2e}
 RADFLOW=${RADFLOW_BIN:-$ROOT/target/release/radflow}
 RUNS=${BENCH_RUNS:-10}
 DEFAULT_SECTIONS=(noop status hash stages cold)
-ALL_SECTIONS=(noop status hash stages cold slurm compare)
+ALL_SECTIONS=(noop status hash stages cold slurm slurm_smoke compare)
 
 log() { printf '# %s\n' "$*" >&2; }
 die() {
@@ -137,8 +138,13 @@ print(total, computed, records, len(r['instances']))"
 
 setup() {
     mkdir -p "$WORK/data" "$WORK/models" "$WORK/stages" "$WORK/logs" "$WORK/cache"
-    log "cargo build --release --locked"
-    (cd "$ROOT" && cargo build --release --locked --quiet) || die "the release build failed"
+    if [[ -n ${RADFLOW_BIN:-} ]]; then
+        [[ -x $RADFLOW ]] || die "RADFLOW_BIN=$RADFLOW is not an executable"
+        RADFLOW=$(cd "$(dirname "$RADFLOW")" && pwd)/$(basename "$RADFLOW")
+    else
+        log "cargo build --release --locked"
+        (cd "$ROOT" && cargo build --release --locked --quiet) || die "the release build failed"
+    fi
     cp "$ROOT/stages/glioma.yaml" "$WORK/stages/glioma.yaml"
     cp "$ROOT/models/tiny_cnn.onnx" "$WORK/models/"
     # The ONNX Runtime is found from the working directory upwards or next to the binary;
@@ -412,6 +418,33 @@ EOF
         ideal=$(py "import math; t = max($tasks, 1); per = math.ceil($items / t) * $sleep_s; print(f'{math.ceil(t / min(t, $cpus)) * per:.2f}')")
         figure "slurm.shard_seconds_$shard: $WALL s ($tasks array tasks on $cpus cluster cpus; ratio to local single-core work $(py "print(f'{$WALL / $local1:.2f}')"); ideal $ideal s, overhead +$(py "print(f'{($WALL - $ideal) / $ideal * 100:.0f}')")% over it)"
     done
+    cd "$ROOT"
+}
+
+# ---- slurm_smoke: the smoke study on the cluster vs locally, with and without local rules ----
+section_slurm_smoke() {
+    [[ $(scontrol ping 2>/dev/null) == *UP* ]] || die "slurm_smoke: no cluster answers \`scontrol ping\` (.ci/slurm/start.sh starts one)"
+    command -v hyperfine >/dev/null || die "slurm_smoke: hyperfine is needed (apt-get install hyperfine)"
+    cohort "$WORK/data/smoke" --patients 24 --size 64 --slices 12,20
+    pipeline_copy pipelines/smoke.yaml bench-smoke demo-data-smoke data/smoke
+    cd "$WORK"
+    local n=$((RUNS < 3 ? RUNS : 3)) run="$RADFLOW run bench-smoke.yaml -q" force="" stage
+    # Cold, a fresh cache each time, so no recorded times: `submit_all` (local_below_seconds 0)
+    # is how every Slurm run went before local rules; `slurm` keeps the light kinds here.
+    ab slurm_smoke.cold "$n" "rm -rf cache/smoke-cold" \
+        local "$run --cache cache/smoke-cold --executor local" \
+        slurm_submit_all "$run --cache cache/smoke-cold --executor slurm --local-below-seconds 0" \
+        slurm "$run --cache cache/smoke-cold --executor slurm"
+    # Every stage recomputed (forced) in a cache that has recorded times.
+    for stage in patients slices lesions resized features head evaluation head-by-patient evaluation-by-patient report; do
+        force+=" --force $stage"
+    done
+    rm -rf cache/smoke-rec
+    step slurm-smoke-record $run --cache cache/smoke-rec --executor local
+    ab slurm_smoke.recorded "$n" "" \
+        local "$run --cache cache/smoke-rec --executor local$force" \
+        slurm_submit_all "$run --cache cache/smoke-rec --executor slurm --local-below-seconds 0$force" \
+        slurm "$run --cache cache/smoke-rec --executor slurm$force"
     cd "$ROOT"
 }
 

@@ -39,9 +39,10 @@ impl Error {
             Error::Cache(_) | Error::Failed(_) => exit_code::FAILURE,
             Error::Mismatch(_) => exit_code::MISMATCH,
             Error::Interrupted => exit_code::INTERRUPTED,
-            Error::Cluster(crate::exec::cluster::ClusterError::Resources { .. }) => {
-                exit_code::USAGE
-            }
+            Error::Cluster(
+                crate::exec::cluster::ClusterError::Resources { .. }
+                | crate::exec::cluster::ClusterError::LocalBelow(_),
+            ) => exit_code::USAGE,
             Error::Cluster(_) => exit_code::FAILURE,
         }
     }

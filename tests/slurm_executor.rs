@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -82,6 +83,110 @@ fn a_pipeline_run_on_slurm_gives_the_same_lock_file_as_a_local_run() {
     );
     let again = on_slurm.run(&["run", "--executor", "slurm"]).ok();
     assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
+}
+
+/// The instances a Slurm run reports submitting (`slurm: submitted ID ... as job N`).
+fn submitted(stderr: &str) -> BTreeSet<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("slurm: submitted "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+const STUDY_STAGES: [&str; 8] = [
+    "patients",
+    "slices",
+    "lesions",
+    "resized",
+    "features",
+    "head",
+    "evaluation",
+    "report",
+];
+
+#[test]
+fn on_slurm_light_and_quick_stages_run_in_the_coordinator_and_only_heavy_ones_are_submitted() {
+    if !cluster_available() {
+        return;
+    }
+    let on_slurm = study();
+    // Cold: no recorded times, so the light kinds (filters, evaluation, report) stay here and
+    // the maps and the training are submitted.
+    let cold = on_slurm.run(&["run", "--executor", "slurm"]).ok();
+    let heavy = BTreeSet::from(
+        [
+            "slices",
+            "resized",
+            "features",
+            "head[seed=0]",
+            "head[seed=1]",
+        ]
+        .map(str::to_string),
+    );
+    assert_eq!(submitted(&cold.stderr), heavy, "{}", cold.stderr);
+    let local = study();
+    local.run(&["run", "--executor", "local"]).ok();
+    assert_eq!(on_slurm.read("radflow.lock"), local.read("radflow.lock"));
+    assert_eq!(
+        on_slurm.read("out/cluster/report/metrics.json"),
+        local.read("out/cluster/report/metrics.json")
+    );
+
+    // Every stage recomputed, now with recorded times all under the threshold: no job.
+    let mut all = vec![
+        "run",
+        "--executor",
+        "slurm",
+        "--local-below-seconds",
+        "1000",
+    ];
+    for stage in STUDY_STAGES {
+        all.extend(["--force", stage]);
+    }
+    let recorded = on_slurm.run(&all).ok();
+    assert_eq!(recorded.status_of("features"), "ran", "{}", recorded.stdout);
+    assert_eq!(
+        submitted(&recorded.stderr),
+        BTreeSet::<String>::new(),
+        "{}",
+        recorded.stderr
+    );
+    assert_eq!(on_slurm.read("radflow.lock"), local.read("radflow.lock"));
+
+    // A threshold of 0 submits every stage, light ones included.
+    let everything = on_slurm
+        .run(&[
+            "run",
+            "--executor",
+            "slurm",
+            "--local-below-seconds",
+            "0",
+            "--force",
+            "evaluation",
+        ])
+        .ok();
+    assert_eq!(
+        submitted(&everything.stderr),
+        BTreeSet::from(["evaluation[seed=0]", "evaluation[seed=1]"].map(str::to_string)),
+        "{}",
+        everything.stderr
+    );
+    assert_eq!(on_slurm.read("radflow.lock"), local.read("radflow.lock"));
+}
+
+#[test]
+fn a_negative_local_threshold_is_refused_before_anything_is_submitted() {
+    let p = study();
+    let run = p
+        .run(&["run", "--executor", "slurm", "--local-below-seconds=-1"])
+        .code(2);
+    assert!(
+        run.stderr.contains("local_below_seconds") && run.stderr.contains("found -1"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

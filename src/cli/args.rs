@@ -143,6 +143,10 @@ pub struct RunArgs {
     /// Where the work runs [default: the pipeline's `executor:`, else local].
     #[arg(long, value_enum)]
     pub executor: Option<ExecutorKind>,
+    /// Slurm: stages recorded to compute in less run here, not as jobs; 0 submits every
+    /// stage [default: the pipeline's `executor: {local_below_seconds}`, else 2].
+    #[arg(long, value_name = "SECONDS")]
+    pub local_below_seconds: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

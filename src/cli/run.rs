@@ -4,7 +4,7 @@ use super::args::{ExecutorKind, RunArgs};
 use super::config::{Loaded, ensure_jobs, load};
 use crate::cache::{RunOutcome, Status};
 use crate::error::Error;
-use crate::exec::cluster::{ClusterConfig, Invocation, SlurmExecutor};
+use crate::exec::cluster::{ClusterConfig, Invocation, RECORDS_READ, SlurmExecutor};
 use crate::exec::{
     self, Executor, RunOptions, RunReport, RunRequest, counts_table, lock_of_run, metrics_lines,
     run_log, table,
@@ -50,12 +50,19 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<(), Error> {
                     .unwrap_or_else(|_| loaded.cache_dir.clone()),
                 overrides: loaded.overrides.clone(),
             };
+            let mut cluster = ClusterConfig::from_doc(plan.pipeline.executor.as_ref());
+            if let Some(seconds) = args.local_below_seconds {
+                cluster.local_below_seconds = seconds;
+            }
+            let mut history = run_log(plan, &store)?.runs();
+            history.truncate(RECORDS_READ);
+            let history = history.into_iter().map(|(_, record)| record).collect();
             Some(SlurmExecutor::new(
                 plan,
                 store.clone(),
-                ClusterConfig::from_doc(plan.pipeline.executor.as_ref()),
+                cluster,
                 invocation,
-                run_log(plan, &store)?.last_run(),
+                history,
                 options.quiet,
             )?)
         }

@@ -4,9 +4,9 @@
 //!
 //! An instance is decided when all its inputs have ended. A hit ends it at once; a miss becomes
 //! a [`Job`] for the local executor, or for the cluster executor when there is one and it takes
-//! the job. After a failure no new job starts (running ones finish and commit) unless
-//! `keep_going`, in which case only the failure's dependents are blocked. Ctrl-C stops new
-//! jobs and cancels the cluster's.
+//! the job (a cluster leaves light instances to this machine). After a failure no new job
+//! starts (running ones finish and commit) unless `keep_going`, in which case only the
+//! failure's dependents are blocked. Ctrl-C stops new jobs and cancels the cluster's.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -63,22 +63,26 @@ pub fn schedule(
             }
             if !run.stopping {
                 run.decide_ready();
-                while let Some(job) = run.queue.front() {
+                // In plan order, each job to its executor while it has room; a full local
+                // executor does not hold back the cluster's jobs queued behind its own.
+                let mut waiting = VecDeque::with_capacity(run.queue.len());
+                while let Some(job) = run.queue.pop_front() {
                     let remote = cluster.as_deref_mut().filter(|c| c.takes(job.instance));
                     let executor: &mut dyn Executor = match remote {
                         Some(remote) => remote,
                         None => &mut local,
                     };
                     if !executor.has_room() {
-                        break;
+                        waiting.push_back(job);
+                        continue;
                     }
-                    let job = run.queue.pop_front().expect("a queued job");
                     run.slots[job.instance] = Slot::Running;
                     run.jobs
                         .insert(job.instance, (job.clone(), executor.name()));
                     executor.start(job, &tx);
                     running += 1;
                 }
+                run.queue = waiting;
             }
             if running == 0 && (run.stopping || run.queue.is_empty()) {
                 break;

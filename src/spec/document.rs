@@ -152,6 +152,9 @@ pub struct ExecutorDoc {
     pub shard_seconds: Option<f64>,
     /// Most array tasks of one stage at once (Slurm `%N`).
     pub max_parallel: Option<u32>,
+    /// Stages whose recorded compute time is under this many seconds run in the coordinator
+    /// instead of as jobs (Slurm; default 2, 0 submits every stage).
+    pub local_below_seconds: Option<f64>,
 }
 
 /// Scheduler resources, per stage or as the executor's defaults.

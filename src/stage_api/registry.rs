@@ -31,6 +31,8 @@ pub trait DynStage: Send + Sync {
     fn runtime(&self) -> Result<BTreeMap<String, String>, StageError>;
     fn publish_by_default(&self) -> bool;
     fn is_map(&self) -> bool;
+    /// [`Stage::LIGHT`].
+    fn light(&self) -> bool;
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError>;
 }
 
@@ -73,6 +75,9 @@ impl<S: Stage> DynStage for Checked<S> {
     }
     fn is_map(&self) -> bool {
         self.stage.is_map()
+    }
+    fn light(&self) -> bool {
+        S::LIGHT
     }
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError> {
         self.stage.run(ctx)

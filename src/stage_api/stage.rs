@@ -32,6 +32,11 @@ pub trait Stage: Send + Sync + Sized + 'static {
     const EXEC_ONLY: &'static [&'static str] = &[];
     /// Whether the stage's named blobs are copied to the output folder unless the pipeline says.
     const PUBLISH: bool = false;
+    /// Whether its work is bookkeeping over its inputs (a filter, an evaluation, a report)
+    /// that takes far less than a cluster job's scheduling latency: a Slurm run keeps such an
+    /// instance in the coordinator until a recorded time says otherwise. Only a hint for
+    /// where to run; it never changes a key or an output.
+    const LIGHT: bool = false;
 
     type Params: DeserializeOwned + Serialize;
 

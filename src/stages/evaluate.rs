@@ -36,6 +36,7 @@ impl Stage for Evaluate {
     const KIND: &'static str = "evaluate";
     /// 2: the run summary names its head.
     const VERSION: u32 = 2;
+    const LIGHT: bool = true;
     const ABOUT: &'static str =
         "test accuracy, per-class precision/recall/F1, confusion matrix, patient-level vote";
     const PORTS: &'static [Port] = &[Port::one("head"), Port::one("features")];

@@ -69,6 +69,7 @@ pub struct LesionFilter {
 impl Stage for LesionFilter {
     const KIND: &'static str = "lesion_filter";
     const VERSION: u32 = 1;
+    const LIGHT: bool = true;
     const ABOUT: &'static str =
         "keeps lesion slices by area: per patient, global threshold or top k";
     const PORTS: &'static [Port] = &[Port::one("slices")];

@@ -36,6 +36,7 @@ pub struct Report {
 impl Stage for Report {
     const KIND: &'static str = "report";
     const VERSION: u32 = 1;
+    const LIGHT: bool = true;
     const ABOUT: &'static str =
         "tables, plots (PNG and SVG), an HTML page and metrics.json over a sweep of evaluations";
     const PORTS: &'static [Port] = &[Port::many("runs"), Port::many("counts").optional()];

@@ -13,7 +13,14 @@ pub struct ClusterConfig {
     pub shard_seconds: f64,
     /// Most array tasks of one stage running at once.
     pub max_parallel: Option<u32>,
+    /// Instances recorded (or, light ones, expected) to compute in less than this run in the
+    /// coordinator (`placement.rs`); 0 submits everything.
+    pub local_below_seconds: f64,
 }
+
+/// A job's scheduling latency is about a second on the test cluster: a stage computing in
+/// less than two pays more for the job than for its work.
+pub const LOCAL_BELOW_SECONDS: f64 = 2.0;
 
 impl ClusterConfig {
     pub fn from_doc(doc: Option<&ExecutorDoc>) -> Self {
@@ -21,6 +28,9 @@ impl ClusterConfig {
             defaults: doc.map(|d| d.resources.clone()).unwrap_or_default(),
             shard_seconds: doc.and_then(|d| d.shard_seconds).unwrap_or(60.0),
             max_parallel: doc.and_then(|d| d.max_parallel),
+            local_below_seconds: doc
+                .and_then(|d| d.local_below_seconds)
+                .unwrap_or(LOCAL_BELOW_SECONDS),
         }
     }
 

@@ -1,11 +1,14 @@
 //! The Slurm executor: submits each job as `radflow worker` (a job array for a map
-//! instance), polls `scontrol` for their ends, and cancels them on Ctrl-C.
+//! instance), polls `scontrol` for their ends, and cancels them on Ctrl-C. It takes only the
+//! instances its [`Placement`] leaves to the cluster; the scheduler gives the others to the
+//! local executor.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::ClusterError;
+use super::placement::Placement;
 use super::resources::{ClusterConfig, parse_mem_mb, parse_time, shard_count};
 use crate::cache::{RunRecord, Store};
 use crate::dataset::Dataset;
@@ -43,6 +46,7 @@ pub struct SlurmExecutor<'p> {
     invocation: Invocation,
     log_dir: PathBuf,
     last_run: Option<RunRecord>,
+    placement: Placement,
     program: String,
     workdir: PathBuf,
     quiet: bool,
@@ -52,15 +56,20 @@ pub struct SlurmExecutor<'p> {
 
 impl<'p> SlurmExecutor<'p> {
     /// Checks the controller answers and every instance's resources parse, before anything
-    /// is submitted.
+    /// is submitted. `history` is the pipeline's recent run records, newest first: they size
+    /// shards and place instances.
     pub fn new(
         plan: &'p Plan,
         store: Store,
         cluster: ClusterConfig,
         invocation: Invocation,
-        last_run: Option<RunRecord>,
+        history: Vec<RunRecord>,
         quiet: bool,
     ) -> Result<Self, ClusterError> {
+        let below = cluster.local_below_seconds;
+        if !(below.is_finite() && below >= 0.0) {
+            return Err(ClusterError::LocalBelow(below));
+        }
         let slurm = Slurm::new();
         slurm.ping()?;
         for instance in &plan.instances {
@@ -93,6 +102,8 @@ impl<'p> SlurmExecutor<'p> {
             .to_string_lossy()
             .into_owned();
         let workdir = std::env::current_dir().map_err(|e| crate::cache::CacheError::io(".", e))?;
+        let placement = Placement::new(plan, &history, below);
+        let last_run = history.into_iter().next();
         Ok(Self {
             slurm,
             plan,
@@ -101,6 +112,7 @@ impl<'p> SlurmExecutor<'p> {
             invocation,
             log_dir,
             last_run,
+            placement,
             program,
             workdir,
             quiet,
@@ -243,6 +255,10 @@ impl<'p> SlurmExecutor<'p> {
 impl Executor for SlurmExecutor<'_> {
     fn name(&self) -> &'static str {
         "slurm"
+    }
+
+    fn takes(&self, instance: usize) -> bool {
+        !self.placement.here(instance)
     }
 
     fn has_room(&self) -> bool {
@@ -391,14 +407,18 @@ fn state_word(state: &JobState) -> String {
     }
 }
 
-/// Seconds per computed item in this instance's last run, else one second.
+/// Seconds per item in this instance's last run, else one second: the run's cost (its own
+/// time plus the recorded cost of the items it took from the cache) over all its items. The
+/// computed items alone would say nothing after a cluster run, whose coordinator pass takes
+/// every item from the cache the array tasks filled.
 fn seconds_per_item(last_run: Option<&RunRecord>, id: &str) -> f64 {
     last_run
         .and_then(|r| r.instances.iter().find(|(i, _)| i == id))
         .and_then(|(_, r)| {
+            let cost_ms = r.duration_ms + r.saved_ms;
             r.items
-                .filter(|c| c.computed > 0)
-                .map(|c| r.duration_ms as f64 / 1000.0 / c.computed as f64)
+                .filter(|c| c.total > 0 && cost_ms > 0)
+                .map(|c| cost_ms as f64 / 1000.0 / c.total as f64)
         })
         .unwrap_or(1.0)
 }

@@ -79,6 +79,7 @@ pub struct SampleFilter {
 impl Stage for SampleFilter {
     const KIND: &'static str = "sample_filter";
     const VERSION: u32 = 1;
+    const LIGHT: bool = true;
     const ABOUT: &'static str = "joins a clinical CSV to the image folder: one record per patient with a known grade and both files";
     const PORTS: &'static [Port] = &[];
     type Params = Params;
