@@ -3,7 +3,9 @@
 #               ImageNet features (SqueezeNet 1.1); prints where the report is
 #   make test   everything the tests need (ONNX Runtime, Python packages, Slurm,
 #               Chromium, Debian's torch), then the whole test suite
-# Other targets: smoke (the study on a tiny cohort in seconds), bench, lint.
+# Other targets: smoke (the study on a tiny cohort in seconds), own-head (the demo with a
+# scikit-learn head beside the built-in one), demo-int8 (the demo on int8 features), bench,
+# lint.
 
 PYTHON ?= python3
 CARGO  ?= cargo
@@ -12,11 +14,19 @@ RADFLOW := target/release/radflow
 ORT     := .radflow/onnxruntime/onnxruntime/capi/libonnxruntime.so.1.31.1
 PYDEPS  := .radflow/venv/.requirements
 
-.PHONY: demo smoke test lint bench build
+.PHONY: demo own-head demo-int8 smoke test lint bench build
 
 demo: build $(ORT) models/squeezenet1_1.onnx demo-data/clinical.csv
 	$(RADFLOW) run pipelines/demo.yaml
 	@echo "report: out/demo/report/index.html"
+
+own-head: build $(ORT) $(PYDEPS) models/squeezenet1_1.onnx demo-data/clinical.csv
+	$(RADFLOW) run pipelines/own-head.yaml
+	@echo "report: out/own-head/report/index.html"
+
+demo-int8: build $(ORT) $(PYDEPS) models/squeezenet1_1.onnx demo-data/clinical.csv
+	$(RADFLOW) run pipelines/demo-int8.yaml
+	@echo "report: out/demo-int8/report/index.html"
 
 smoke: build $(ORT) demo-data-smoke/clinical.csv
 	$(RADFLOW) run pipelines/smoke.yaml

@@ -2,6 +2,7 @@
 
 #[allow(clippy::module_inception)]
 mod dataset;
+mod named_file;
 mod record;
 mod roles;
 mod tensor;

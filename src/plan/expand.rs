@@ -12,23 +12,27 @@ use std::sync::Arc;
 use serde_yaml::{Mapping, Value};
 
 use super::cycle::order;
+use super::file_refs::{FileRef, file_refs};
 use super::{Instance, Plan, instance_id};
 use crate::spec::{
     Coordinates, Inputs, Pipeline, SpecError, SpecErrorKind, StageDecl, did_you_mean, label,
 };
-use crate::stage_api::{Arity, KindInfo, Registry, lookup};
+use crate::stage_api::{Arity, FileParam, KindInfo, Registry, lookup};
 
 /// Expands and checks `pipeline`, whose stages name kinds of `kinds`.
 pub fn build(pipeline: Pipeline, kinds: Registry) -> Result<Plan, SpecError> {
     let pipeline = Arc::new(pipeline);
+    let mut refs: BTreeMap<String, Vec<FileRef>> = BTreeMap::new();
+    for decl in &pipeline.stages {
+        refs.insert(decl.name.clone(), checked_file_refs(&pipeline, decl)?);
+    }
     let edges: BTreeMap<String, Vec<String>> = pipeline
         .stages
         .iter()
         .map(|s| {
-            (
-                s.name.clone(),
-                s.inputs.stages().into_iter().map(str::to_string).collect(),
-            )
+            let mut ups: Vec<String> = s.inputs.stages().into_iter().map(str::to_string).collect();
+            ups.extend(refs[&s.name].iter().map(|r| r.stage.clone()));
+            (s.name.clone(), ups)
         })
         .collect();
     let stage_order = order(&edges).map_err(|cycle| {
@@ -44,14 +48,23 @@ pub fn build(pipeline: Pipeline, kinds: Registry) -> Result<Plan, SpecError> {
     for name in &stage_order {
         let decl = pipeline.stage(name).expect("ordered stages exist");
         let kind = lookup_kind(&pipeline, decl, kinds)?;
-        let ports = bind_ports(&pipeline, decl, kind)?;
+        let mut ports = bind_ports(&pipeline, decl, kind)?;
+        for file in &refs[name] {
+            ports.insert(
+                FileParam::port(&file.param),
+                (Arity::One, vec![file.stage.clone()]),
+            );
+        }
         let own = decl.matrix.combinations();
+        // Upstreams whose instances this stage follows: those of One ports, and `per:`.
+        let followed: Vec<&String> = ports
+            .values()
+            .filter(|(arity, _)| *arity == Arity::One)
+            .flat_map(|(_, ups)| ups)
+            .chain(&decl.per)
+            .collect();
         for axis in decl.matrix.axes() {
-            let inherited = ports
-                .iter()
-                .filter(|(_, (arity, _))| *arity == Arity::One)
-                .flat_map(|(_, (_, ups))| ups);
-            for up in inherited {
+            for &up in &followed {
                 if by_stage[up]
                     .iter()
                     .any(|&i| instances[i].coordinates.contains_key(axis))
@@ -64,19 +77,14 @@ pub fn build(pipeline: Pipeline, kinds: Registry) -> Result<Plan, SpecError> {
                 }
             }
         }
-        // Join the instance sets of swept One-port upstreams, then the stage's own matrix.
+        // Join the instance sets of the followed upstreams, then the stage's own matrix.
         let mut combos: Vec<Coordinates> = vec![Coordinates::new()];
-        for (arity, ups) in ports.values() {
-            if *arity != Arity::One {
-                continue;
-            }
-            for up in ups {
-                let theirs: Vec<&Coordinates> = by_stage[up]
-                    .iter()
-                    .map(|&i| &instances[i].coordinates)
-                    .collect();
-                combos = join(&combos, &theirs);
-            }
+        for &up in &followed {
+            let theirs: Vec<&Coordinates> = by_stage[up]
+                .iter()
+                .map(|&i| &instances[i].coordinates)
+                .collect();
+            combos = join(&combos, &theirs);
         }
         combos = combos
             .into_iter()
@@ -260,6 +268,36 @@ fn bind_ports(
         }
     }
     Ok(bound)
+}
+
+/// The stage's `{from, file}` parameters, each naming another stage of the pipeline.
+fn checked_file_refs(pipeline: &Pipeline, decl: &StageDecl) -> Result<Vec<FileRef>, SpecError> {
+    let refs = file_refs(&decl.with);
+    for file in &refs {
+        let mut key: Vec<&str> = vec!["stages", &decl.name, "with"];
+        key.extend(file.param.split('.'));
+        key.push("from");
+        if file.stage == decl.name {
+            return Err(pipeline.error_at(
+                SpecErrorKind::Cycle,
+                &key,
+                format!("stage `{}` reads its own output", decl.name),
+            ));
+        }
+        if pipeline.stage(&file.stage).is_none() {
+            let names = pipeline.stages.iter().map(|s| s.name.as_str());
+            return Err(pipeline.error_at(
+                SpecErrorKind::UnknownReference,
+                &key,
+                format!(
+                    "no stage is named `{}`{}",
+                    file.stage,
+                    did_you_mean(&file.stage, names)
+                ),
+            ));
+        }
+    }
+    Ok(refs)
 }
 
 /// Natural join of instance coordinate sets on their common axes.

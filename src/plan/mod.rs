@@ -6,6 +6,7 @@
 
 mod cycle;
 mod expand;
+mod file_refs;
 mod render;
 mod select;
 

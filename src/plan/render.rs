@@ -51,10 +51,15 @@ pub fn render(plan: &Plan, format: Format) -> String {
             row.instances.push(inst.label.clone());
         }
     }
+    // Edges are labelled with their port where the kind has several, or where an input feeds
+    // a file parameter (`with.model`).
     let port_counts: BTreeMap<&str, usize> = plan
         .instances
         .iter()
-        .map(|i| (i.stage.as_str(), i.kind.ports().len()))
+        .map(|i| {
+            let file_params = i.inputs.keys().filter(|p| p.starts_with("with.")).count();
+            (i.stage.as_str(), i.kind.ports().len() + file_params)
+        })
         .collect();
     let mut out = String::new();
     match format {

@@ -51,8 +51,14 @@ pub enum ReportError {
     #[error("run `{run}`: class `{class}` appears twice in `class_names`")]
     DuplicateClass { run: String, class: String },
 
-    #[error("run name `{run}` appears twice among the {split}-split runs; expected unique names")]
-    DuplicateRun { run: String, split: SplitMode },
+    #[error(
+        "run name `{run}` of head `{head}` appears twice among the {split}-split runs; expected unique names"
+    )]
+    DuplicateRun {
+        run: String,
+        head: String,
+        split: SplitMode,
+    },
 
     #[error(
         "{split}-split runs disagree on classes: `{run}` has {found:?}, `{first_run}` has {expected:?}; confusion matrices can only be summed over the same classes"

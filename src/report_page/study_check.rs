@@ -4,7 +4,7 @@
 //! accuracy, precision, recall and F1 finite and in 0..=1; learning rates finite and
 //! positive; validation steps strictly increasing; every confusion matrix square and
 //! sized like its `class_names` (at most [`MAX_CLASSES`], unique); per-class metrics
-//! naming known classes; run names unique within a split; counts rows that add up.
+//! naming known classes; run names unique per head within a split; counts rows that add up.
 
 use std::collections::BTreeSet;
 
@@ -21,9 +21,10 @@ pub fn check(report: &StudyReport) -> Result<(), ReportError> {
     }
     let mut seen = BTreeSet::new();
     for run in &report.runs {
-        if !seen.insert((run.split, run.name.as_str())) {
+        if !seen.insert((run.split, run.head.as_str(), run.name.as_str())) {
             return Err(ReportError::DuplicateRun {
                 run: run.name.clone(),
+                head: run.head.clone(),
                 split: run.split,
             });
         }

@@ -44,6 +44,9 @@ pub struct StageDoc {
     pub input: Option<OneOrMany>,
     /// Upstream stages per named input port.
     pub inputs: Option<BTreeMap<String, OneOrMany>>,
+    /// Upstream stages whose sweep this stage follows even through an input that gathers
+    /// many (one instance per upstream instance, reading that instance only).
+    pub per: Option<OneOrMany>,
     /// Parameters swept over: each combination is one instance of the stage.
     pub matrix: Option<BTreeMap<String, serde_yaml::Value>>,
     /// The kind's parameters.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use super::document::{DefinitionDoc, ExecutorDoc, PipelineDoc, ResourcesDoc, StageDoc};
+use super::document::{DefinitionDoc, ExecutorDoc, OneOrMany, PipelineDoc, ResourcesDoc, StageDoc};
 use super::error::{SpecError, SpecErrorKind};
 use super::import::{ResolvedImport, Resolver};
 use super::locate::locate;
@@ -51,6 +51,9 @@ pub struct StageDecl {
     pub kind: String,
     pub description: Option<String>,
     pub inputs: Inputs,
+    /// Inputs whose instances this stage follows one by one (`per:`), even through a port
+    /// that gathers many: each of them is read by every port as one instance is.
+    pub per: Vec<String>,
     pub matrix: Matrix,
     /// Parameters: the definition's, overlaid with the pipeline's, overlaid with `--set`.
     pub with: Mapping,
@@ -338,6 +341,23 @@ fn build_stage(
             ));
         }
     }
+    let per: Vec<String> = stage
+        .per
+        .clone()
+        .map(OneOrMany::into_vec)
+        .unwrap_or_default();
+    for up in &per {
+        if !inputs.stages().contains(&up.as_str()) {
+            return Err(located(
+                &["stages", name, "per"],
+                SpecErrorKind::Invalid,
+                format!(
+                    "`per: {up}` names a stage this stage does not read; its inputs are {}",
+                    listed(&inputs.stages())
+                ),
+            ));
+        }
+    }
     let mut with = def.and_then(|(d, _)| d.with.clone()).unwrap_or_default();
     if let Some(own) = &stage.with {
         merge(&mut with, own);
@@ -364,6 +384,7 @@ fn build_stage(
             .clone()
             .or_else(|| def.and_then(|(d, _)| d.description.clone())),
         inputs,
+        per,
         matrix,
         with,
         publish: stage.publish.or_else(|| def.and_then(|(d, _)| d.publish)),
@@ -480,4 +501,13 @@ fn clean_dots(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// `a`, `b` (or "none").
+fn listed(names: &[&str]) -> String {
+    if names.is_empty() {
+        return "none".to_string();
+    }
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    quoted.join(", ")
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::StageError;
+use super::file_param::{FileParam, ParamFile};
 use super::map::{Emit, MapOutput, OnError};
 use super::upstream::Upstream;
 use crate::dataset::{BlobRef, Dataset, FileRef, Record, Tensor};
@@ -98,6 +99,48 @@ impl<'a> StageContext<'a> {
 
     pub fn read_blob(&self, blob: &BlobRef) -> Result<Vec<u8>, StageError> {
         self.host.read_blob(blob)
+    }
+
+    /// The file a [`FileParam`] at `param` names, ready to read: a declared workspace file
+    /// (checked against the hash it was keyed with), or another stage's output file, copied
+    /// once into a read-only folder of the cache that every reader shares.
+    pub fn file_param(&self, param: &str, value: &FileParam) -> Result<ParamFile, StageError> {
+        let output = match value {
+            FileParam::Path(path) => {
+                let ws = self.workspace();
+                let name = ws.key_name(&ws.resolve(path));
+                let file = self.files().get(&name).ok_or_else(|| {
+                    StageError::invalid(format!("`{path}` (`{param}`) was not hashed"))
+                })?;
+                return Ok(ParamFile {
+                    path: self.open_file(file)?,
+                    digest: file.digest,
+                });
+            }
+            FileParam::Output(output) => output,
+        };
+        let dataset = self.input(&FileParam::port(param))?;
+        let blob = dataset.file(&output.file).map_err(|found| {
+            let found = if found.is_empty() {
+                "it has no files".to_string()
+            } else {
+                format!("its files are {}", found.join(", "))
+            };
+            StageError::invalid(format!(
+                "`{param}`: stage `{}` wrote no single file `{}`; {found}",
+                output.from, output.file
+            ))
+        })?;
+        // The folder is keyed by the blob alone (so `gc` keeps it exactly as long as the
+        // blob), hence one name for every file of the same content.
+        let name = "content";
+        let dir = self.derived_dir("stage-file-v1", &blob.digest, &|dir: &Path| {
+            self.copy_blob(&blob, &dir.join(name))
+        })?;
+        Ok(ParamFile {
+            path: dir.join(name),
+            digest: blob.digest,
+        })
     }
 
     pub fn put_blob(&self, bytes: &[u8], name: Option<&str>) -> Result<BlobRef, StageError> {

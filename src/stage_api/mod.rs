@@ -9,6 +9,7 @@
 mod context;
 mod error;
 mod file_input;
+mod file_param;
 mod map;
 mod param_error;
 mod port;
@@ -20,6 +21,7 @@ pub use context::{Host, StageContext};
 pub use context::{ItemFn, MapRequest};
 pub use error::StageError;
 pub use file_input::FileInput;
+pub use file_param::{FileParam, ParamFile, StageFile};
 pub use map::{Emit, MapOutput, OnError};
 pub use param_error::ParamError;
 pub use port::{Arity, Port};

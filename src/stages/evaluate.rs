@@ -4,6 +4,12 @@
 //! (`train_head`, `logistic_regression`, `svm`, `random_forest`; see `fitted_head`), so
 //! every head is judged by the same code on the slices its seed held out.
 //!
+//! A lab's own head plugs in through `predictions`: any dataset (a `command` stage's, say)
+//! with a `probabilities` array per test case, in the order of the head's `classes`. The
+//! `head` input then only fixes the split and the classes the predictions must answer for,
+//! so an own head is judged on exactly the cases, and by exactly the code, of the built-in
+//! ones; its runs are named after the stage that predicted.
+//!
 //! Its `run.json` blob is the report's per-run summary (the validation curve comes from the
 //! head), so a `report` gathers any number of evaluations without reading heads again.
 
@@ -39,7 +45,11 @@ impl Stage for Evaluate {
     const LIGHT: bool = true;
     const ABOUT: &'static str =
         "test accuracy, per-class precision/recall/F1, confusion matrix, patient-level vote";
-    const PORTS: &'static [Port] = &[Port::one("head"), Port::one("features")];
+    const PORTS: &'static [Port] = &[
+        Port::one("head"),
+        Port::one("features"),
+        Port::one("predictions").optional(),
+    ];
     type Params = Params;
 
     fn new(_: Params) -> Result<Self, ParamError> {
@@ -51,7 +61,6 @@ impl Stage for Evaluate {
         let head_record = head_data
             .get("head")
             .ok_or_else(|| StageError::invalid("input `head` is not a head stage's output"))?;
-        let head = FittedHead::read(ctx, head_record)?;
         let split: SplitIds = ctx.read_json(head_record.blob("split")?)?;
         let classes: Vec<String> = head_record
             .get("classes")?
@@ -71,11 +80,30 @@ impl Stage for Evaluate {
         let truth: Vec<usize> = rows.iter().map(|&i| matrix.labels[i]).collect();
         let patients: Vec<&str> = rows.iter().map(|&i| matrix.patients[i].as_str()).collect();
         let learn = |e: crate::learn::LearnError| StageError::invalid(e.to_string());
-        let proba = head.predict_proba(test.view()).map_err(learn)?;
-        let predicted = head.predict(test.view()).map_err(learn)?;
+        let head = FittedHead::read(ctx, head_record)?;
+        let (proba, predicted, head_name) = match ctx.inputs("predictions") {
+            [] => (
+                head.predict_proba(test.view()).map_err(learn)?,
+                head.predict(test.view()).map_err(learn)?,
+                head.name().to_string(),
+            ),
+            [own] => {
+                let proba = predictions(ctx, own, &split.test, classes.len())?;
+                let predicted = proba.rows().into_iter().map(argmax).collect();
+                (proba, predicted, own.stage.clone())
+            }
+            many => {
+                return Err(StageError::invalid(format!(
+                    "input `predictions` has {} datasets, expected one",
+                    many.len()
+                )));
+            }
+        };
         let evaluation = evaluate(classes.len(), &truth, &predicted).map_err(learn)?;
         let vote = patient_vote(&patients, &truth, proba.view()).map_err(learn)?;
-        let softmax = head.softmax();
+        // An own head's predictions are judged; the built-in head only lent its split.
+        let own_predictions = !ctx.inputs("predictions").is_empty();
+        let softmax = head.softmax().filter(|_| !own_predictions);
         let config = softmax.map(|h| h.config());
         let run = RunSummary {
             name: ctx.instance_label().to_string(),
@@ -83,10 +111,10 @@ impl Stage for Evaluate {
                 super::train_head::By::Slice => SplitMode::Slice,
                 super::train_head::By::Patient => SplitMode::Patient,
             },
-            head: head.name().to_string(),
-            head_settings: match softmax {
-                Some(_) => String::new(),
-                None => head.settings(),
+            head: head_name,
+            head_settings: match (softmax, own_predictions) {
+                (Some(_), _) | (None, true) => String::new(),
+                (None, false) => head.settings(),
             },
             learning_rate: config.map(|c| LearningRate {
                 base: c.base_learning_rate,
@@ -133,4 +161,78 @@ impl Stage for Evaluate {
             BTreeMap::from([("metrics".to_string(), Value::Map(metrics))]),
         )?)
     }
+}
+
+/// The `probabilities` of every test case from an own head's dataset, as rows in the order of
+/// `test`; records outside the test split are not judged.
+fn predictions(
+    ctx: &StageContext<'_>,
+    own: &crate::stage_api::Upstream,
+    test: &[String],
+    classes: usize,
+) -> Result<ndarray::Array2<f64>, StageError> {
+    let stage = &own.stage;
+    let mut proba = ndarray::Array2::<f64>::zeros((test.len(), classes));
+    for (row, id) in test.iter().enumerate() {
+        let record = own.dataset.get(id).ok_or_else(|| {
+            StageError::invalid(format!(
+                "predictions of `{stage}` have no record `{id}`, a test case of the head's split \
+                 ({} test cases; predict every one of them)",
+                test.len()
+            ))
+        })?;
+        let values: Vec<f64> = match record.fields.get(PROBABILITIES) {
+            Some(Value::Blob(blob)) => {
+                let tensor = ctx.read_tensor(blob)?;
+                match tensor.to_f64_exact() {
+                    Ok(exact) => exact,
+                    Err(_) => tensor.to_f32().into_iter().map(f64::from).collect(),
+                }
+            }
+            Some(Value::List(items)) => items
+                .iter()
+                .map(|v| v.as_f64().unwrap_or(f64::NAN))
+                .collect(),
+            _ => {
+                return Err(StageError::invalid(format!(
+                    "predictions of `{stage}`, record `{id}`: no `{PROBABILITIES}` array (one \
+                     probability per class, in the order of the head's `classes`)"
+                )));
+            }
+        };
+        if values.len() != classes {
+            return Err(StageError::invalid(format!(
+                "predictions of `{stage}`, record `{id}`: `{PROBABILITIES}` has {} values, the \
+                 head has {classes} classes (one probability per class, in the order of the \
+                 head's `classes`)",
+                values.len()
+            )));
+        }
+        for (class, value) in values.into_iter().enumerate() {
+            match value {
+                p if p.is_finite() => proba[[row, class]] = p,
+                _ => {
+                    return Err(StageError::invalid(format!(
+                        "predictions of `{stage}`, record `{id}`: `{PROBABILITIES}` holds a \
+                         value that is not a finite number"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(proba)
+}
+
+/// The field of a predictions dataset evaluate reads.
+const PROBABILITIES: &str = "probabilities";
+
+/// The first index of the largest value (a tie goes to the earlier class).
+fn argmax(row: ndarray::ArrayView1<'_, f64>) -> usize {
+    let mut best = 0;
+    for (i, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = i;
+        }
+    }
+    best
 }

@@ -16,14 +16,15 @@ use crate::dataset::{Dataset, Record, Tensor, Value};
 use crate::onnx::{FeatureConfig, FeatureExtractor, ImageRef, Network};
 use crate::stage_api::StageError;
 use crate::stage_api::{Emit, MapRequest, OnError, StageContext};
-use crate::stage_api::{FileInput, ParamError, Port, Stage};
+use crate::stage_api::{FileInput, FileParam, ParamError, Port, Stage};
 
 /// The model file, the network's description (input, output, preprocessing: see
 /// [`Network`]), and execution settings, as one flat YAML mapping.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Params {
-    /// The ONNX file, relative to the workspace root.
-    pub model: String,
+    /// The ONNX file: relative to the workspace root, or `{from: STAGE, file: NAME}` (a file
+    /// another stage wrote, e.g. a quantized network).
+    pub model: FileParam,
     #[serde(flatten)]
     pub network: Network,
     /// Images per inference call.
@@ -95,7 +96,10 @@ impl Stage for OnnxFeatures {
     }
 
     fn files(&self) -> Vec<FileInput> {
-        vec![FileInput::Path(self.params.model.clone())]
+        let path = self.params.model.path();
+        path.map(|p| FileInput::Path(p.to_string()))
+            .into_iter()
+            .collect()
     }
 
     /// The features are ONNX Runtime's arithmetic: another runtime release may change their
@@ -133,14 +137,15 @@ impl Stage for OnnxFeatures {
             ))
         })?;
         let channels = first.int("channels").unwrap_or(1) as u32;
-        let ws = ctx.workspace();
-        let model_name = ws.key_name(&ws.resolve(&self.params.model));
-        let model = ctx.files().get(&model_name).ok_or_else(|| {
-            StageError::invalid(format!("`{}` was not hashed", self.params.model))
-        })?;
+        let model = ctx.file_param("model", &self.params.model)?;
         let config = self.config(width as u32, height as u32, channels, ctx.threads());
-        let extractor = FeatureExtractor::new(ctx.open_file(model)?, config)
-            .map_err(|e| StageError::invalid(e.to_string()))?;
+        let extractor =
+            FeatureExtractor::new(model.path.clone(), config).map_err(|e| {
+                match &self.params.model {
+                    FileParam::Path(_) => StageError::invalid(e.to_string()),
+                    other => StageError::invalid(format!("{other}: {e}")),
+                }
+            })?;
         let extractor = Mutex::new(extractor);
         let compute = |batch: &[&Record],
                        ctx: &StageContext<'_>|

@@ -14,6 +14,8 @@ struct Params {
     seed: i64,
     #[serde(default)]
     lr: f64,
+    #[serde(default)]
+    model: Option<crate::stage_api::FileParam>,
 }
 
 /// One input of one dataset.
@@ -165,9 +167,64 @@ fn expansion_errors_name_the_stage_and_the_problem() {
             "  a:\n    kind: map\n    input: b\n  b:\n    kind: map\n    input: a\n",
             "the stages form a cycle: a -> b -> a",
         ),
+        (
+            "  a:\n    kind: map\n  b:\n    kind: map\n    with: {model: {from: aa, file: m.onnx}}\n",
+            "no stage is named `aa`; did you mean `a`?",
+        ),
+        (
+            "  a:\n    kind: map\n    with: {model: {from: a, file: m.onnx}}\n",
+            "stage `a` reads its own output",
+        ),
+        (
+            "  a:\n    kind: map\n    input: b\n  b:\n    kind: map\n    with: {model: {from: a, file: m}}\n",
+            "the stages form a cycle",
+        ),
+        (
+            "  a:\n    kind: map\n  c:\n    kind: map\n  b:\n    kind: gather\n    inputs: {runs: a}\n    per: c\n",
+            "`per: c` names a stage this stage does not read; its inputs are `a`",
+        ),
     ];
     for (stages, expected) in cases {
         let error = plan(stages).err().expect("an error").to_string();
         assert!(error.contains(expected), "{expected:?} not in {error:?}");
     }
+}
+
+#[test]
+fn a_file_from_another_stage_is_an_input_that_orders_and_sweeps_the_reader() {
+    // `early` is declared (alphabetically) before the stage it reads a file of.
+    let plan = plan(
+        "  early:\n    kind: map\n    with: {model: {from: train, file: model.onnx}}\n  train:\n    kind: map\n    matrix: {seed: [0, 1]}\n",
+    )
+    .unwrap();
+    assert_eq!(
+        ids(&plan),
+        [
+            "train[seed=0]",
+            "train[seed=1]",
+            "early[seed=0]",
+            "early[seed=1]"
+        ]
+    );
+    assert_eq!(
+        reads(&plan, "early[seed=1]", "with.model"),
+        ["train[seed=1]"]
+    );
+}
+
+#[test]
+fn per_makes_a_gathering_port_read_one_upstream_instance_at_a_time() {
+    let plan = plan(
+        "  features:\n    kind: map\n  head:\n    kind: map\n    input: features\n    matrix: {seed: [0, 1]}\n  own:\n    kind: gather\n    inputs: {runs: [features, head]}\n    per: head\n",
+    )
+    .unwrap();
+    let own: Vec<&str> = ids(&plan)
+        .into_iter()
+        .filter(|i| i.starts_with("own"))
+        .collect();
+    assert_eq!(own, ["own[seed=0]", "own[seed=1]"]);
+    assert_eq!(
+        reads(&plan, "own[seed=1]", "runs"),
+        ["features", "head[seed=1]"]
+    );
 }

@@ -223,24 +223,22 @@ impl Command {
         });
         let written = dataset_output(ctx, &out, allowed.as_ref())
             .map_err(|e| decorate(&invocation, ctx, e))?;
-        // With one upstream dataset, each record keeps the input record's other fields.
-        let records: Vec<Record> = match upstreams {
-            [one] => written
-                .records
-                .into_iter()
-                .map(|record| {
-                    let mut merged = one
-                        .dataset
-                        .get(&record.id)
-                        .cloned()
-                        .unwrap_or_else(|| Record::new(&record.id));
-                    merged.id = record.id;
-                    merged.fields.extend(record.fields);
-                    merged
-                })
-                .collect(),
-            _ => written.records,
-        };
+        // Each record keeps the other fields of the input record it names (of the first
+        // upstream, in `input:` order, that has its id), so id, class and group carry over.
+        let records: Vec<Record> = written
+            .records
+            .into_iter()
+            .map(|record| {
+                let mut merged = upstreams
+                    .iter()
+                    .find_map(|u| u.dataset.get(&record.id))
+                    .cloned()
+                    .unwrap_or_else(|| Record::new(&record.id));
+                merged.id = record.id;
+                merged.fields.extend(record.fields);
+                merged
+            })
+            .collect();
         let inherited = input_roles(ctx);
         let has = |field: &Option<String>| {
             field
@@ -399,8 +397,15 @@ impl Command {
 }
 
 /// The roles of the upstream datasets, when they agree.
+/// The roles the upstreams that declare any agree on (a head's output declares none, so a
+/// program reading features and a head keeps the features' class and group); none when they
+/// disagree.
 fn input_roles(ctx: &StageContext<'_>) -> Roles {
-    let mut all = ctx.inputs("input").iter().map(|u| u.dataset.roles());
+    let mut all = ctx
+        .inputs("input")
+        .iter()
+        .map(|u| u.dataset.roles())
+        .filter(|r| !r.is_empty());
     let Some(first) = all.next() else {
         return Roles::default();
     };
