@@ -12,11 +12,17 @@ RADFLOW := target/release/radflow
 ORT     := .radflow/onnxruntime/onnxruntime/capi/libonnxruntime.so.1.31.1
 PYDEPS  := .radflow/venv/.requirements
 
-.PHONY: demo smoke test lint bench build
+.PHONY: demo demo-comparison smoke test lint bench build
 
 demo: build $(ORT) models/squeezenet1_1.onnx demo-data/clinical.csv
 	$(RADFLOW) run pipelines/demo.yaml
 	@echo "report: out/demo/report/index.html"
+
+# The comparison (CNN and radiomics features x four heads x two splits); after `make demo`
+# only radiomics, the new heads, their evaluations and the report compute.
+demo-comparison: build $(ORT) models/squeezenet1_1.onnx demo-data/clinical.csv
+	$(RADFLOW) run pipelines/demo-comparison.yaml
+	@echo "report: out/demo-comparison/report/index.html"
 
 smoke: build $(ORT) demo-data-smoke/clinical.csv
 	$(RADFLOW) run pipelines/smoke.yaml
