@@ -3,7 +3,8 @@
 #               ImageNet features (SqueezeNet 1.1); prints where the report is
 #   make test   everything the tests need (ONNX Runtime, Python packages, Slurm,
 #               Chromium, Debian's torch), then the whole test suite
-# Other targets: smoke (the study on a tiny cohort in seconds), own-head (the demo with a
+# Other targets: smoke (the study on a tiny cohort in seconds), demo-comparison (CNN vs
+# radiomics features x four heads x two splits), own-head (the demo with a
 # scikit-learn head beside the built-in one), demo-int8 (the demo on int8 features), bench,
 # lint.
 
@@ -14,11 +15,17 @@ RADFLOW := target/release/radflow
 ORT     := .radflow/onnxruntime/onnxruntime/capi/libonnxruntime.so.1.31.1
 PYDEPS  := .radflow/venv/.requirements
 
-.PHONY: demo own-head demo-int8 smoke test lint bench build
+.PHONY: demo demo-comparison own-head demo-int8 smoke test lint bench build
 
 demo: build $(ORT) models/squeezenet1_1.onnx demo-data/clinical.csv
 	$(RADFLOW) run pipelines/demo.yaml
 	@echo "report: out/demo/report/index.html"
+
+# The comparison (CNN and radiomics features x four heads x two splits); after `make demo`
+# only radiomics, the new heads, their evaluations and the report compute.
+demo-comparison: build $(ORT) models/squeezenet1_1.onnx demo-data/clinical.csv
+	$(RADFLOW) run pipelines/demo-comparison.yaml
+	@echo "report: out/demo-comparison/report/index.html"
 
 own-head: build $(ORT) $(PYDEPS) models/squeezenet1_1.onnx demo-data/clinical.csv
 	$(RADFLOW) run pipelines/own-head.yaml

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use super::axis_ticks::format_number;
+use super::comparison::Comparison;
 use super::data_uri::data_uri;
 use super::markup_escape::escape;
 use super::scene::Scene;
@@ -63,9 +64,11 @@ pub fn html_page(
         escape(&report.pipeline),
         escape(&report.generated_by),
     );
+    let comparison = Comparison::of(report);
     what_was_run(&mut page, report, summaries);
     counts_table(&mut page, report, summaries);
-    accuracy_section(&mut page, summaries, &figures.test_accuracy);
+    comparison_section(&mut page, &comparison);
+    accuracy_section(&mut page, summaries, &comparison, &figures.test_accuracy);
     page.push_str("<section id=\"validation\">\n<h2>Validation accuracy during training</h2>\n");
     let best: Vec<String> = summaries
         .iter()
@@ -102,9 +105,14 @@ pub fn html_page(
 fn what_was_run(page: &mut String, report: &StudyReport, summaries: &[SplitSummary]) {
     page.push_str("<section id=\"run\">\n<h2>What was run</h2>\n<ul>\n");
     for summary in summaries {
-        let first = summary.runs.first().map(|r| r.name.as_str()).unwrap_or("");
-        let last = summary.runs.last().map(|r| r.name.as_str()).unwrap_or("");
-        let names = if summary.runs.len() > 1 {
+        let runs: Vec<&RunSummary> = report
+            .runs
+            .iter()
+            .filter(|r| r.split == summary.split)
+            .collect();
+        let first = runs.first().map(|r| r.name.as_str()).unwrap_or("");
+        let last = runs.last().map(|r| r.name.as_str()).unwrap_or("");
+        let names = if runs.len() > 1 {
             format!("{} … {}", escape(first), escape(last))
         } else {
             escape(first).into_owned()
@@ -113,8 +121,8 @@ fn what_was_run(page: &mut String, report: &StudyReport, summaries: &[SplitSumma
             page,
             "<li>{}: {} run{} ({names}).</li>",
             summary.split.heading(),
-            summary.runs.len(),
-            plural(summary.runs.len()),
+            runs.len(),
+            plural(runs.len()),
         );
     }
     let runs = &report.runs;
@@ -227,8 +235,87 @@ fn counts_table(page: &mut String, report: &StudyReport, summaries: &[SplitSumma
     );
 }
 
-fn accuracy_section(page: &mut String, summaries: &[SplitSummary], chart: &PageFigure) {
+/// The comparison table: one row per split, feature family and head, and the verdicts.
+fn comparison_section(page: &mut String, comparison: &Comparison) {
+    page.push_str("<section id=\"comparison\">\n<h2>Feature families and heads</h2>\n");
+    for verdict in &comparison.verdicts {
+        let _ = writeln!(
+            page,
+            "<p class=\"verdict\">{}</p>",
+            escape(&verdict.sentence)
+        );
+    }
+    let classes = distinct_in_order(
+        comparison
+            .rows
+            .iter()
+            .flat_map(|r| r.recall.iter().map(|c| c.class.as_str())),
+    );
+    let votes = comparison
+        .rows
+        .iter()
+        .any(|r| r.patient_vote_accuracy.is_some());
+    page.push_str(
+        "<table>\n<thead><tr><th>Features</th><th>Head</th><th>Split</th><th>Runs</th>\
+         <th>Test accuracy</th>",
+    );
+    for class in &classes {
+        let _ = write!(page, "<th>Recall {}</th>", escape(class));
+    }
+    if votes {
+        page.push_str("<th>Patient-vote accuracy</th>");
+    }
+    page.push_str("</tr></thead>\n<tbody>\n");
+    for row in &comparison.rows {
+        let best = row.best_of_family;
+        let _ = write!(
+            page,
+            "<tr{}><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td>",
+            if best { " class=\"best\"" } else { "" },
+            escape(row.family_in_words()),
+            escape(&row.head_in_words()),
+            if best { " (best)" } else { "" },
+            row.split,
+            row.runs.len(),
+            mean_sd(&row.test_accuracy),
+        );
+        for class in &classes {
+            let recall = row.recall.iter().find(|c| c.class == *class);
+            let cell = recall.map_or("–".to_owned(), |c| mean_sd(&c.recall));
+            let _ = write!(page, "<td>{cell}</td>");
+        }
+        if votes {
+            let cell = row
+                .patient_vote_accuracy
+                .map_or("–".to_owned(), |v| mean_sd(&v));
+            let _ = write!(page, "<td>{cell}</td>");
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str(
+        "</tbody>\n<caption>Mean ± sample standard deviation over each row's runs. Splits, \
+         feature families and heads are never pooled; the best head of each family under each \
+         split (highest mean test accuracy) in bold. The patient vote is shown for the \
+         patient-level split.</caption>\n</table>\n</section>\n",
+    );
+}
+
+fn accuracy_section(
+    page: &mut String,
+    summaries: &[SplitSummary],
+    comparison: &Comparison,
+    chart: &PageFigure,
+) {
     page.push_str("<section id=\"accuracy\">\n<h2>Test accuracy</h2>\n");
+    if comparison.compares() {
+        let groups = distinct_in_order(summaries.iter().map(|s| s.group.as_str()));
+        let _ = writeln!(
+            page,
+            "<p>The aggregates, figures and class metrics below are those of {}, the first \
+             family and head of each split; the table above compares them all.</p>",
+            escape(&groups.join("; "))
+        );
+    }
     // Aggregates, one column per split mode.
     page.push_str("<table>\n<thead><tr><th></th>");
     for summary in summaries {
@@ -278,16 +365,22 @@ fn accuracy_section(page: &mut String, summaries: &[SplitSummary], chart: &PageF
     );
 
     // Per-run table, as the study's table 6.
-    let votes = summaries
+    let votes = comparison
+        .rows
         .iter()
-        .flat_map(|s| &s.runs)
+        .flat_map(|r| &r.runs)
         .any(|r| r.patient_vote_accuracy.is_some());
-    // A study of softmax runs only keeps the study's table; other heads add a column.
-    let heads = summaries
+    // A study of softmax runs only keeps the study's table; other heads add a column, other
+    // feature families another.
+    let heads = comparison.rows.iter().any(|r| r.head != SOFTMAX);
+    let families = comparison
+        .rows
         .iter()
-        .flat_map(|s| &s.runs)
-        .any(|r| r.head != SOFTMAX);
+        .any(|r| r.feature_family != comparison.rows[0].feature_family);
     page.push_str("<h3>Runs</h3>\n<table>\n<thead><tr><th>Run</th><th>Split</th>");
+    if families {
+        page.push_str("<th>Features</th>");
+    }
     if heads {
         page.push_str("<th>Head</th>");
     }
@@ -296,9 +389,10 @@ fn accuracy_section(page: &mut String, summaries: &[SplitSummary], chart: &PageF
         page.push_str("<th>Patient-vote accuracy</th>");
     }
     page.push_str("</tr></thead>\n<tbody>\n");
-    for summary in summaries {
-        for (i, run) in summary.runs.iter().enumerate() {
-            let best = i == summary.best;
+    for row in &comparison.rows {
+        let best_run = row.best_run();
+        for (i, run) in row.runs.iter().enumerate() {
+            let best = i == best_run;
             let _ = write!(
                 page,
                 "<tr{}><td>{}{}</td><td>{}</td>",
@@ -307,6 +401,9 @@ fn accuracy_section(page: &mut String, summaries: &[SplitSummary], chart: &PageF
                 if best { " (best)" } else { "" },
                 run.split,
             );
+            if families {
+                let _ = write!(page, "<td>{}</td>", escape(row.family_in_words()));
+            }
             if heads {
                 let _ = write!(page, "<td>{}</td>", escape(&head_in_words(run)));
             }
@@ -331,7 +428,7 @@ fn accuracy_section(page: &mut String, summaries: &[SplitSummary], chart: &PageF
         }
     }
     page.push_str(
-        "</tbody>\n<caption>Each training run (table 6 of the study); the best run of each split in bold.</caption>\n</table>\n",
+        "</tbody>\n<caption>Each training run (table 6 of the study); the best run of each split, feature family and head in bold.</caption>\n</table>\n",
     );
     figure(
         page,

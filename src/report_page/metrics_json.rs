@@ -4,16 +4,18 @@
 //! in serde_json's shortest round-trip form, no timestamps or paths. Validation
 //! curves are left out (they are in the report's input); the last and best
 //! validation accuracy of each run are kept. `schema` changes when a field's meaning
-//! does.
+//! does: 2 added `comparison` and `verdicts`, and `splits` summarizes each split's first
+//! feature family and head only (see `split_summary`).
 
 use serde::Serialize;
 
+use super::comparison::{ClassRecall, Comparison, Verdict};
 use super::report_error::ReportError;
 use super::split_summary::{ClassSpread, SplitSummary};
 use super::spread::Spread;
 use super::study_report::{ClassMetrics, CountsRow, LearningRate, SplitMode, StudyReport};
 
-pub const SCHEMA: &str = "radflow.report.metrics/1";
+pub const SCHEMA: &str = "radflow.report.metrics/2";
 
 #[derive(Serialize)]
 struct Metrics<'a> {
@@ -23,13 +25,35 @@ struct Metrics<'a> {
     generated_by: &'a str,
     /// One entry per split mode present, slice-level first; never pooled.
     splits: Vec<SplitMetrics<'a>>,
+    /// One entry per split, feature family and head: the page's comparison table.
+    comparison: Vec<ComparisonMetrics<'a>>,
+    /// Per split holding CNN and radiomics rows: does the study's conclusion hold?
+    verdicts: &'a [Verdict],
     runs: Vec<RunMetrics<'a>>,
     counts: &'a [CountsRow],
 }
 
 #[derive(Serialize)]
+struct ComparisonMetrics<'a> {
+    split: SplitMode,
+    feature_family: &'a str,
+    head: &'a str,
+    head_settings: &'a str,
+    runs: usize,
+    /// The runs' names, in report order.
+    run_names: Vec<&'a str>,
+    test_accuracy: Spread,
+    recall: &'a [ClassRecall],
+    /// Under the patient-level split only.
+    patient_vote_accuracy: Option<Spread>,
+    best_of_family: bool,
+}
+
+#[derive(Serialize)]
 struct SplitMetrics<'a> {
     split: SplitMode,
+    /// The family and head summarized.
+    group: &'a str,
     runs: usize,
     best_run: &'a str,
     test_accuracy: Spread,
@@ -47,6 +71,8 @@ struct RunMetrics<'a> {
     head: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     head_settings: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    feature_family: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     learning_rate: Option<LearningRate>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,6 +92,7 @@ pub fn metrics_json(
     report: &StudyReport,
     summaries: &[SplitSummary],
 ) -> Result<String, ReportError> {
+    let comparison = Comparison::of(report);
     let metrics = Metrics {
         schema: SCHEMA,
         title: &report.title,
@@ -75,6 +102,7 @@ pub fn metrics_json(
             .iter()
             .map(|s| SplitMetrics {
                 split: s.split,
+                group: &s.group,
                 runs: s.runs.len(),
                 best_run: &s.best_run().name,
                 test_accuracy: s.test_accuracy,
@@ -84,6 +112,23 @@ pub fn metrics_json(
                 confusion: &s.confusion,
             })
             .collect(),
+        comparison: comparison
+            .rows
+            .iter()
+            .map(|r| ComparisonMetrics {
+                split: r.split,
+                feature_family: r.feature_family,
+                head: r.head,
+                head_settings: r.head_settings,
+                runs: r.runs.len(),
+                run_names: r.runs.iter().map(|run| run.name.as_str()).collect(),
+                test_accuracy: r.test_accuracy,
+                recall: &r.recall,
+                patient_vote_accuracy: r.patient_vote_accuracy,
+                best_of_family: r.best_of_family,
+            })
+            .collect(),
+        verdicts: &comparison.verdicts,
         runs: report
             .runs
             .iter()
@@ -92,6 +137,7 @@ pub fn metrics_json(
                 split: r.split,
                 head: &r.head,
                 head_settings: &r.head_settings,
+                feature_family: &r.feature_family,
                 learning_rate: r.learning_rate,
                 steps: r.steps,
                 batch: r.batch,
@@ -135,6 +181,11 @@ mod tests {
         let population = accuracy["population_variance"].as_f64().unwrap();
         assert_eq!(format!("{sample:.6} {population:.6}"), "0.000401 0.000360");
         assert_eq!(json["splits"][1]["split"], "patient");
+        assert_eq!(json["comparison"].as_array().unwrap().len(), 2);
+        assert_eq!(json["comparison"][1]["runs"], 10);
+        assert_eq!(json["comparison"][1]["best_of_family"], true);
+        assert!(json["comparison"][1]["patient_vote_accuracy"]["mean"].is_f64());
+        assert_eq!(json["verdicts"].as_array().unwrap().len(), 0);
     }
 
     #[test]

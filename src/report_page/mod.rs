@@ -21,6 +21,7 @@
 //!   leads with the sample variance (see `spread` for why).
 
 mod axis_ticks;
+mod comparison;
 mod confusion_plot;
 mod data_uri;
 mod figure_font;
@@ -43,6 +44,7 @@ mod svg_writer;
 mod test_accuracy_plot;
 mod validation_plot;
 
+pub use comparison::{Comparison, ComparisonRow, Verdict};
 pub use metrics_json::SCHEMA as METRICS_SCHEMA;
 pub use render::{
     CONFUSION_STEM, RenderedFiles, ReportFile, TEST_ACCURACY_STEM, VALIDATION_STEM, render,
@@ -53,5 +55,6 @@ pub use sample_study::{sample_study, sample_study_both_splits};
 pub use spread::Spread;
 pub use study_check::MAX_CLASSES;
 pub use study_report::{
-    ClassMetrics, CountsRow, LearningRate, RunSummary, SOFTMAX, SplitMode, StudyReport,
+    CNN_FAMILY, ClassMetrics, CountsRow, LearningRate, RADIOMICS_FAMILY, RunSummary, SOFTMAX,
+    SplitMode, StudyReport,
 };

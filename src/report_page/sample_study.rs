@@ -122,6 +122,7 @@ fn sample_run(
         split,
         head: super::study_report::softmax(),
         head_settings: String::new(),
+        feature_family: String::new(),
         learning_rate: Some(LearningRate {
             base: 0.1,
             min: 0.001,

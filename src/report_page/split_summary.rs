@@ -2,7 +2,10 @@
 //!
 //! Runs of different split modes are never pooled: a slice-level split leaks patients
 //! between training and test sets, so its accuracy answers a different question from
-//! the patient-level one, and the two are shown side by side instead.
+//! the patient-level one, and the two are shown side by side instead. Nor are feature
+//! families and heads: where a report compares several (see `comparison`), a split's
+//! summary covers the runs of its first family and head only (the study's own, as a
+//! comparison pipeline lists it first), so its best run and figures never mix heads.
 
 use serde::Serialize;
 
@@ -14,6 +17,8 @@ use super::study_report::{RunSummary, SplitMode, StudyReport};
 #[derive(Debug, Clone, PartialEq)]
 pub struct SplitSummary<'a> {
     pub split: SplitMode,
+    /// The family and head of the runs summarized: "CNN features, softmax".
+    pub group: String,
     /// The runs of this split, in report order.
     pub runs: Vec<&'a RunSummary>,
     /// Index into `runs` of the highest test accuracy (the first one on ties).
@@ -46,8 +51,13 @@ impl<'a> SplitSummary<'a> {
         SplitMode::ALL
             .into_iter()
             .filter_map(|split| {
-                let runs: Vec<_> = report.runs.iter().filter(|r| r.split == split).collect();
-                (!runs.is_empty()).then(|| SplitSummary::of(split, runs))
+                let mut runs = report.runs.iter().filter(|r| r.split == split).peekable();
+                let first = *runs.peek()?;
+                let same = |r: &&RunSummary| {
+                    (&r.feature_family, &r.head, &r.head_settings)
+                        == (&first.feature_family, &first.head, &first.head_settings)
+                };
+                Some(SplitSummary::of(split, runs.filter(same).collect()))
             })
             .collect()
     }
@@ -64,8 +74,17 @@ impl<'a> SplitSummary<'a> {
                 |best, (i, &a)| if a > accuracies[best] { i } else { best },
             );
         let (class_names, confusion) = summed_confusion(split, &runs)?;
+        let head = match runs[0].head_settings.as_str() {
+            "" => runs[0].head.clone(),
+            settings => format!("{} ({settings})", runs[0].head),
+        };
+        let group = match runs[0].feature_family.as_str() {
+            "" => head,
+            family => format!("{family} features, {head}"),
+        };
         Ok(SplitSummary {
             split,
+            group,
             best,
             test_accuracy: Spread::of(&accuracies).ok_or(ReportError::NoRuns)?,
             patient_vote_accuracy: Spread::of(&votes),
@@ -166,6 +185,20 @@ mod tests {
                 .all(|r| r.split == SplitMode::Patient)
         );
         assert!(summaries[1].test_accuracy.mean < summaries[0].test_accuracy.mean);
+    }
+
+    #[test]
+    fn a_split_summarizes_its_first_family_and_head_only() {
+        let mut report = sample_study();
+        for run in &mut report.runs[5..] {
+            run.head = "SVM".into();
+            run.test_accuracy = 1.0;
+        }
+        report.runs[0].feature_family = "CNN".into();
+        let summary = &SplitSummary::all(&report).unwrap()[0];
+        assert_eq!(summary.runs.len(), 1);
+        assert_eq!(summary.group, "CNN features, softmax");
+        assert!(summary.best_run().head == "softmax");
     }
 
     #[test]

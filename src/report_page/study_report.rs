@@ -110,6 +110,10 @@ pub struct RunSummary {
     /// The head's distinguishing parameters in one line ("RBF kernel, C 1, gamma scale").
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub head_settings: String,
+    /// The features the head was trained on ([`CNN_FAMILY`], [`RADIOMICS_FAMILY`], or the
+    /// feature stage's name); older summaries lack it and form one unnamed family.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub feature_family: String,
     /// The softmax head's training schedule; the other heads have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub learning_rate: Option<LearningRate>,
@@ -139,6 +143,12 @@ pub fn softmax() -> String {
 
 /// The study's own head, as [`RunSummary::head`] names it.
 pub const SOFTMAX: &str = "softmax";
+
+/// The feature family of a network's bottleneck features (`onnx_features`).
+pub const CNN_FAMILY: &str = "CNN";
+
+/// The feature family of per-slice PyRadiomics features (`radiomics`, `mode: 2d`).
+pub const RADIOMICS_FAMILY: &str = "radiomics";
 
 #[cfg(test)]
 mod tests {

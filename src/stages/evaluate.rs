@@ -11,12 +11,14 @@
 //! ones; its runs are named after the stage that predicted.
 //!
 //! Its `run.json` blob is the report's per-run summary (the validation curve comes from the
-//! head), so a `report` gathers any number of evaluations without reading heads again.
+//! head, the feature family from the features' meta: see `feature_family`), so a `report`
+//! gathers any number of evaluations without reading heads or features again.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::feature_family;
 use super::feature_matrix::FeatureMatrix;
 use super::fitted_head::FittedHead;
 use crate::dataset::{Dataset, Record, Value};
@@ -40,8 +42,8 @@ struct SplitIds {
 
 impl Stage for Evaluate {
     const KIND: &'static str = "evaluate";
-    /// 2: the run summary names its head.
-    const VERSION: u32 = 2;
+    /// 2: the run summary names its head. 3: and the family of its features.
+    const VERSION: u32 = 3;
     const LIGHT: bool = true;
     const ABOUT: &'static str =
         "test accuracy, per-class precision/recall/F1, confusion matrix, patient-level vote";
@@ -70,6 +72,12 @@ impl Stage for Evaluate {
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect();
         let matrix = FeatureMatrix::load(ctx, ctx.input("features")?, Some(&classes))?;
+        // `input` succeeded, so the port holds exactly one upstream.
+        let feature_family = ctx
+            .inputs("features")
+            .first()
+            .map(feature_family::family_of)
+            .unwrap_or_default();
         if split.test.is_empty() {
             return Err(StageError::invalid(
                 "the head's test split is empty; raise `split.test`",
@@ -116,6 +124,7 @@ impl Stage for Evaluate {
                 (Some(_), _) | (None, true) => String::new(),
                 (None, false) => head.settings(),
             },
+            feature_family,
             learning_rate: config.map(|c| LearningRate {
                 base: c.base_learning_rate,
                 min: c.min_learning_rate,

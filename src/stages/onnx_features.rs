@@ -12,8 +12,10 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use super::feature_family;
 use crate::dataset::{Dataset, Record, Tensor, Value};
 use crate::onnx::{FeatureConfig, FeatureExtractor, ImageRef, Network};
+use crate::report_page::CNN_FAMILY;
 use crate::stage_api::StageError;
 use crate::stage_api::{Emit, MapRequest, OnError, StageContext};
 use crate::stage_api::{FileInput, FileParam, ParamError, Port, Stage};
@@ -65,7 +67,8 @@ pub struct OnnxFeatures {
 
 impl Stage for OnnxFeatures {
     const KIND: &'static str = "onnx_features";
-    const VERSION: u32 = 1;
+    /// 2: the output's meta names its feature family (`CNN`).
+    const VERSION: u32 = 2;
     const ABOUT: &'static str =
         "one feature vector per image from an ONNX network (batched, through ONNX Runtime)";
     const PORTS: &'static [Port] = &[Port::one("images")];
@@ -199,7 +202,8 @@ impl Stage for OnnxFeatures {
             on_error: OnError::Stop,
             compute: &compute,
         })?;
-        Ok(Dataset::from_records(output.records)?.with_roles(&images.roles()))
+        let meta = BTreeMap::from([feature_family::meta_entry(CNN_FAMILY)]);
+        Ok(Dataset::new(output.records, meta)?.with_roles(&images.roles()))
     }
 }
 

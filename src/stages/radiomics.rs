@@ -11,13 +11,15 @@
 //! Each record gets `features`, a float64 tensor blob `[n]` in the order of the dataset meta
 //! `feature_names`. A lesion PyRadiomics refuses (one pixel, a one-pixel-wide line, ...) or
 //! whose features come out non-finite is skipped: a warning names the record (patient and
-//! slice) and the reason, and the dataset meta `refused` lists them. Never a NaN.
+//! slice) and the reason, and the dataset meta `refused` lists them. Never a NaN. The meta
+//! `feature_family` says `radiomics` (2d) or `radiomics 3D`, for the report's comparison.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::dropped::dropped_value;
+use super::feature_family;
 use super::sample_filter::ImageRef;
 use super::study_fields::PATIENT_FIELD;
 use crate::dataset::{DType, Dataset, Record, Tensor, Value};
@@ -25,6 +27,7 @@ use crate::nrrd::Samples;
 use crate::radiomics::{
     Features, Intensity, NAMES_2D, NAMES_3D, RadiomicsError, Settings, extract_2d, extract_3d,
 };
+use crate::report_page::RADIOMICS_FAMILY;
 use crate::seg::{AlignTolerance, LesionSelector, align_lesion};
 use crate::stage_api::{
     Emit, MapRequest, OnError, ParamError, Port, Stage, StageContext, StageError,
@@ -111,7 +114,8 @@ pub struct Radiomics {
 
 impl Stage for Radiomics {
     const KIND: &'static str = "radiomics";
-    const VERSION: u32 = 1;
+    /// 2: the output's meta names its feature family (`radiomics`, `radiomics 3D`).
+    const VERSION: u32 = 2;
     const ABOUT: &'static str =
         "PyRadiomics first order, shape, GLCM, GLRLM, GLSZM per lesion slice (2d) or patient (3d)";
     const PORTS: &'static [Port] = &[Port::one("lesions")];
@@ -214,6 +218,11 @@ impl Stage for Radiomics {
             "feature_names".to_string(),
             Value::List(names.iter().map(|n| Value::from(n.clone())).collect()),
         )]);
+        let family = match self.params.mode {
+            Mode::TwoD => RADIOMICS_FAMILY.to_string(),
+            Mode::ThreeD => format!("{RADIOMICS_FAMILY} 3D"),
+        };
+        meta.extend([feature_family::meta_entry(&family)]);
         if !refused.is_empty() {
             meta.insert("refused".into(), dropped_value(&refused));
         }

@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, Record, Value};
-use crate::report_page::{CountsRow, RunSummary, SplitMode, Spread, StudyReport, render_files};
+use crate::report_page::{Comparison, CountsRow, RunSummary, SplitMode, StudyReport, render_files};
 use crate::stage_api::StageContext;
 use crate::stage_api::StageError;
+use crate::stage_api::Upstream;
 use crate::stage_api::{ParamError, Port, Stage};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -64,14 +65,10 @@ impl Stage for Report {
                     upstream.stage
                 ))
             })?;
-            let mut run: RunSummary = ctx.read_json(record.blob("run")?)?;
-            run.name = if upstream.label.is_empty() {
-                upstream.stage.clone()
-            } else {
-                upstream.label.clone()
-            };
-            runs.push(run);
+            let run: RunSummary = ctx.read_json(record.blob("run")?)?;
+            runs.push((upstream, run));
         }
+        let runs = named_runs(runs);
         let mut counts = Vec::new();
         for upstream in ctx.inputs("counts") {
             counts.extend(table5_rows(&upstream.stage, &upstream.dataset)?);
@@ -89,15 +86,13 @@ impl Stage for Report {
         for file in &files {
             record.set(&file.name, ctx.put_blob(&file.bytes, Some(&file.name))?);
         }
+        // The headline numbers are each split's first family and head (the study's own), as
+        // the page's aggregates: never a mean over several heads.
+        let comparison = Comparison::of(&study);
         let mut metrics = BTreeMap::new();
         for mode in [SplitMode::Slice, SplitMode::Patient] {
-            let accuracies: Vec<f64> = study
-                .runs
-                .iter()
-                .filter(|r| r.split == mode)
-                .map(|r| r.test_accuracy)
-                .collect();
-            if let Some(spread) = Spread::of(&accuracies) {
+            let first = comparison.rows.iter().find(|r| r.split == mode);
+            if let Some(spread) = first.map(|r| r.test_accuracy) {
                 let mut m = BTreeMap::from([
                     ("runs".to_string(), Value::from(spread.n)),
                     (
@@ -120,6 +115,33 @@ impl Stage for Report {
             BTreeMap::from([("metrics".to_string(), Value::Map(metrics))]),
         )?)
     }
+}
+
+/// Names each run after its instance's matrix label ("seed=3"), as the study's table does,
+/// unless two stages give the same label under one split (a comparison sweeps every head over
+/// the same seeds): then every run is named `stage[label]`. A stage that is not swept gives its
+/// own name.
+fn named_runs(runs: Vec<(&Upstream, RunSummary)>) -> Vec<RunSummary> {
+    let mut seen = BTreeMap::new();
+    let clash = runs.iter().any(|(upstream, run)| {
+        !upstream.label.is_empty()
+            && seen
+                .insert(
+                    (run.split, upstream.label.as_str()),
+                    upstream.stage.as_str(),
+                )
+                .is_some_and(|stage| stage != upstream.stage)
+    });
+    runs.into_iter()
+        .map(|(upstream, mut run)| {
+            run.name = match (upstream.label.is_empty(), clash) {
+                (true, _) => upstream.stage.clone(),
+                (false, false) => upstream.label.clone(),
+                (false, true) => format!("{}[{}]", upstream.stage, upstream.label),
+            };
+            run
+        })
+        .collect()
 }
 
 /// The study's table 5 for one slice-level dataset: patients and slices per grade, and,
