@@ -3,13 +3,15 @@
 
     python scripts/quantize_int8.py INPUT MODEL OUT_MODEL --input-name NAME
         [--count N] [--scale S] [--offset O] [--mean M M M] [--std S S S] [--bgr]
+        [--activations uint8|int8]
 
 INPUT is the resized stage's dataset directory (radflow's exchange format): `image` per
 record (2-D, grey, or [H, W, 3]). N records spread evenly over it (in records.csv order,
 so the choice is deterministic) are preprocessed exactly as `onnx_features` preprocesses
 them (`x = (p * scale + offset - mean[c]) / std[c]`, grey fed to every channel, NCHW) and
-fed to ONNX Runtime's `quantize_static`: QDQ format, per-channel int8 weights, int8
-activations, MinMax calibration. ONNX Runtime's shape inference and graph optimisation
+fed to ONNX Runtime's `quantize_static`: QDQ format, per-channel int8 weights, uint8
+activations (`--activations int8` for signed; ONNX Runtime's guide recommends U8S8 on x86,
+where signed-by-signed products are slow without VNNI), MinMax calibration. ONNX Runtime's shape inference and graph optimisation
 (`quant_pre_process`) run first, as its documentation recommends.
 """
 
@@ -77,6 +79,12 @@ def main():
     parser.add_argument("--mean", type=float, nargs=3, default=[0.0, 0.0, 0.0])
     parser.add_argument("--std", type=float, nargs=3, default=[1.0, 1.0, 1.0])
     parser.add_argument("--bgr", action="store_true")
+    parser.add_argument(
+        "--activations",
+        choices=["uint8", "int8"],
+        default="uint8",
+        help="activation type (default uint8: x86 without VNNI runs int8 x int8 slowly)",
+    )
     args = parser.parse_args()
 
     images = image_paths(args.input)
@@ -96,7 +104,9 @@ def main():
             Slices(calibration, args),
             quant_format=QuantFormat.QDQ,
             per_channel=True,
-            activation_type=QuantType.QInt8,
+            activation_type=(
+                QuantType.QUInt8 if args.activations == "uint8" else QuantType.QInt8
+            ),
             weight_type=QuantType.QInt8,
             calibrate_method=CalibrationMethod.MinMax,
             extra_options={"ActivationSymmetric": False, "WeightSymmetric": True},
