@@ -176,6 +176,43 @@ fn the_comparison_table_reports_each_family_head_and_split_from_its_own_evaluati
     println!("computed after the plain study: {}", computed.len());
     assert!(computed.iter().any(|s| s == "radiomics"), "{computed:?}");
 
+    // Compute time per feature family, beside the page (outside the cache): radiomics timed
+    // in this run, the CNN features as they cost when they were computed.
+    let times = json(&p, "out/comparison/times.json");
+    let instance = |id: &str| -> Value {
+        record["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|pair| pair[0] == id)
+            .map(|pair| pair[1].clone())
+            .unwrap_or_else(|| panic!("no `{id}` in the run record"))
+    };
+    let families = times["families"].as_object().expect("families");
+    let names: Vec<&str> = families.keys().map(String::as_str).collect();
+    assert_eq!(names, ["CNN", "radiomics"], "{times}");
+    for (family, stage, clock) in [
+        ("CNN", "features", "saved_ms"),
+        ("radiomics", "radiomics", "duration_ms"),
+    ] {
+        let entry = &families[family];
+        let recorded = instance(stage);
+        assert_eq!(entry["instances"], serde_json::json!([stage]), "{times}");
+        assert_eq!(entry["records"], recorded["records"], "{family}: {times}");
+        let seconds = recorded[clock].as_u64().unwrap() as f64 / 1000.0;
+        assert!(
+            close(entry["seconds"].as_f64().unwrap(), seconds),
+            "{family}: {times}"
+        );
+    }
+    let page = p.read("out/comparison/report/index.html");
+    assert!(
+        page.contains("<code>times.html</code>"),
+        "the page says where the times are"
+    );
+    let times_page = p.read("out/comparison/times.html");
+    assert!(times_page.contains("<td>CNN</td>") && times_page.contains("<td>radiomics</td>"));
+
     // Each evaluation's own test accuracy, from the lock file the run wrote.
     let lock: Value =
         serde_yaml::from_str(&p.read("comparison.lock")).expect("the lock file is YAML");

@@ -13,6 +13,7 @@ mod inspect;
 mod kinds;
 mod pack;
 mod run;
+mod run_times;
 mod show;
 mod status;
 mod store_blobs;

@@ -107,6 +107,7 @@ fn finish(args: &RunArgs, loaded: &Loaded, report: RunReport) -> Result<(), Erro
     } else {
         false
     };
+    let times = write_run_times(loaded, &report);
     if !args.json {
         for (id, inst) in &report.record.instances {
             let publishes = plan.instances.iter().any(|i| &i.id == id && i.publish);
@@ -114,6 +115,9 @@ fn finish(args: &RunArgs, loaded: &Loaded, report: RunReport) -> Result<(), Erro
                 let dir = plan.pipeline.output_dir.join(id);
                 println!("published {id}: {}", crate::spec::display_path(&dir));
             }
+        }
+        if let Some(times) = &times {
+            println!("compute times: {}", crate::spec::display_path(times));
         }
         if lock_updated {
             println!(
@@ -220,4 +224,30 @@ fn update_lock(plan: &crate::plan::Plan, report: &RunReport, frozen: bool) -> Re
     }
     new.write(&path)?;
     Ok(true)
+}
+
+/// `times.html` / `times.json` in the output folder after a run that published something
+/// (`run_times`); a failure to write them is a warning, never a failed run.
+fn write_run_times(loaded: &Loaded, report: &RunReport) -> Option<std::path::PathBuf> {
+    let plan = &loaded.plan;
+    let published = report.record.instances.iter().any(|(id, inst)| {
+        plan.instances.iter().any(|i| &i.id == id && i.publish)
+            && matches!(inst.status, Status::Ran | Status::Cached)
+    });
+    if !published {
+        return None;
+    }
+    let store = loaded.open_store().ok()?;
+    let times = super::run_times::run_times(&report.record, &store);
+    match super::run_times::write_times(&plan.pipeline.output_dir, &times, plan.pipeline.durability)
+    {
+        Ok(path) => Some(path),
+        Err(e) => {
+            eprintln!(
+                "radflow: warning: could not write the compute times into {}: {e}",
+                crate::spec::display_path(&plan.pipeline.output_dir)
+            );
+            None
+        }
+    }
 }

@@ -296,7 +296,11 @@ fn comparison_section(page: &mut String, comparison: &Comparison) {
         "</tbody>\n<caption>Mean ± sample standard deviation over each row's runs. Splits, \
          feature families and heads are never pooled; the best head of each family under each \
          split (highest mean test accuracy) in bold. The patient vote is shown for the \
-         patient-level split.</caption>\n</table>\n</section>\n",
+         patient-level split.</caption>\n</table>\n\
+         <p>Compute time per feature family and per stage on the machine that ran the \
+         pipeline: <code>times.html</code> (and <code>times.json</code>) one folder up, written \
+         by <code>radflow run</code> beside the published outputs; wall times stay out of this \
+         page so that it is reproduced byte for byte.</p>\n</section>\n",
     );
 }
 

@@ -45,6 +45,7 @@ mod test_accuracy_plot;
 mod validation_plot;
 
 pub use comparison::{Comparison, ComparisonRow, Verdict};
+pub use markup_escape::escape as escape_html;
 pub use metrics_json::SCHEMA as METRICS_SCHEMA;
 pub use render::{
     CONFUSION_STEM, RenderedFiles, ReportFile, TEST_ACCURACY_STEM, VALIDATION_STEM, render,

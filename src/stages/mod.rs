@@ -9,7 +9,7 @@ mod study_fields;
 
 pub mod command;
 pub mod evaluate;
-mod feature_family;
+pub mod feature_family;
 mod feature_matrix;
 mod fitted_head;
 mod head_fit;

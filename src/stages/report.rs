@@ -36,7 +36,8 @@ pub struct Report {
 
 impl Stage for Report {
     const KIND: &'static str = "report";
-    const VERSION: u32 = 1;
+    /// 2: the comparison table, its verdicts and the link to the run's `times.html`.
+    const VERSION: u32 = 2;
     const LIGHT: bool = true;
     const ABOUT: &'static str =
         "tables, plots (PNG and SVG), an HTML page and metrics.json over a sweep of evaluations";
