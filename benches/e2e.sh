@@ -482,24 +482,31 @@ section_compare() {
     pipeline_copy pipelines/smoke.yaml bench-noop demo-data-smoke data/noop
     pipeline_copy pipelines/smoke.yaml bench-status demo-data-smoke data/status
     pipeline_copy pipelines/smoke.yaml bench-smoke demo-data-smoke data/smoke
+    # The baseline reads its own pipeline copies: a lock file is written beside the pipeline,
+    # and an older binary refuses a newer lock's sections (`imports:`).
+    local name
+    for name in bench-noop bench-status bench-smoke; do
+        cp "$WORK/$name.yaml" "$WORK/$name-base.yaml"
+    done
     cd "$WORK"
     # Keys differ between versions: each binary gets its own warm caches.
     local who bin
     for who in new base; do
-        [[ $who == new ]] && bin=$RADFLOW || bin=$base
+        local suffix=""
+        [[ $who == new ]] && bin=$RADFLOW || { bin=$base; suffix=-base; }
         rm -rf "cache/cmp-noop-$who" "cache/cmp-status-$who"
-        step "cmp-noop-cold-$who" "$bin" run bench-noop.yaml --cache "cache/cmp-noop-$who" -q
-        step "cmp-status-cold-$who" "$bin" run bench-status.yaml --cache "cache/cmp-status-$who" --only slices -q
+        step "cmp-noop-cold-$who" "$bin" run "bench-noop$suffix.yaml" --cache "cache/cmp-noop-$who" -q
+        step "cmp-status-cold-$who" "$bin" run "bench-status$suffix.yaml" --cache "cache/cmp-status-$who" --only slices -q
     done
     ab compare.noop "$RUNS" "" \
-        base "$base run bench-noop.yaml --cache cache/cmp-noop-base -q" \
+        base "$base run bench-noop-base.yaml --cache cache/cmp-noop-base -q" \
         new "$RADFLOW run bench-noop.yaml --cache cache/cmp-noop-new -q" \
         new_fast "RADFLOW_DURABILITY=fast $RADFLOW run bench-noop.yaml --cache cache/cmp-noop-new -q"
     ab compare.status "$RUNS" "" \
-        base "$base status bench-status.yaml --cache cache/cmp-status-base --only slices" \
+        base "$base status bench-status-base.yaml --cache cache/cmp-status-base --only slices" \
         new "$RADFLOW status bench-status.yaml --cache cache/cmp-status-new --only slices"
     ab compare.cold_smoke "$RUNS" "rm -rf cache/cmp-cold" \
-        base "$base run bench-smoke.yaml --cache cache/cmp-cold -q" \
+        base "$base run bench-smoke-base.yaml --cache cache/cmp-cold -q" \
         new "$RADFLOW run bench-smoke.yaml --cache cache/cmp-cold -q" \
         new_fast "RADFLOW_DURABILITY=fast $RADFLOW run bench-smoke.yaml --cache cache/cmp-cold -q"
     local n=$((RUNS < 5 ? RUNS : 5))
