@@ -16,6 +16,7 @@ mod head_fit;
 pub mod lesion_filter;
 pub mod logistic_regression;
 pub mod onnx_features;
+mod patient_images;
 pub mod radiomics;
 pub mod random_forest;
 pub mod report;

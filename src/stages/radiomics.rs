@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dropped::dropped_value;
 use super::feature_family;
+use super::patient_images::PatientImages;
 use super::sample_filter::ImageRef;
 use super::study_fields::PATIENT_FIELD;
 use crate::dataset::{DType, Dataset, Record, Tensor, Value};
@@ -314,40 +315,21 @@ impl Radiomics {
         ctx: &StageContext<'_>,
         patient: &Record,
     ) -> Result<Outcome, StageError> {
-        let image = |field: &str| {
-            ImageRef::from_value(patient.get(field)?).ok_or_else(|| {
-                StageError::invalid(format!(
-                    "record `{}`: field `{field}` is neither a file nor a folder of files",
-                    patient.id
-                ))
-            })
-        };
-        let (scan_ref, seg_ref) = (image("scan")?, image("segmentation")?);
-        for field in ["scan_data", "segmentation_data"] {
-            if let Some(Value::List(data)) = patient.fields.get(field) {
-                for file in data.iter().filter_map(Value::as_file) {
-                    ctx.open_file(file)?;
-                }
-            }
-        }
-        let scan_path = scan_ref.open(ctx)?;
-        let seg_path = seg_ref.open(ctx)?;
-        let relative = |message: String| {
-            message
-                .replace(&*scan_path.to_string_lossy(), scan_ref.name())
-                .replace(&*seg_path.to_string_lossy(), seg_ref.name())
-        };
+        let images = PatientImages::open(ctx, patient)?;
+        let (scan_ref, seg_ref) = (&images.scan, &images.segmentation);
+        let (scan_path, seg_path) = (&images.scan_path, &images.segmentation_path);
+        let relative = |message: String| images.relative(message);
         let file_error = |image: &ImageRef, e: &dyn std::fmt::Display| {
             StageError::file(image.name(), relative(e.to_string()))
         };
-        let volume = read_scan(&scan_path).map_err(|e| file_error(&scan_ref, &e))?;
+        let volume = read_scan(scan_path).map_err(|e| file_error(scan_ref, &e))?;
         let geometry = &volume.geometry;
-        let labels = read_segmentation(&seg_path).map_err(|e| file_error(&seg_ref, &e))?;
+        let labels = read_segmentation(seg_path).map_err(|e| file_error(seg_ref, &e))?;
         let (mask, _alignment) = align_lesion(
             &labels,
             &self.params.lesion,
             geometry,
-            &scan_path,
+            scan_path,
             &self.params.tolerance,
         )
         .map_err(|e| StageError::invalid(relative(e.to_string())))?;
@@ -355,7 +337,7 @@ impl Radiomics {
         // hands PyRadiomics the image.
         let physical = match volume.rescale {
             Some(rescale) => Some(Samples::F32(rescale.apply(&volume.samples).ok_or_else(
-                || file_error(&scan_ref, &"its samples have no numeric value to rescale"),
+                || file_error(scan_ref, &"its samples have no numeric value to rescale"),
             )?)),
             None => None,
         };
@@ -386,7 +368,7 @@ impl Radiomics {
             Samples::F32(v) => run(v, voxels, shape, spacing, s),
             Samples::F64(v) => run(v, voxels, shape, spacing, s),
             other => {
-                let values = other.to_f64().map_err(|e| file_error(&scan_ref, &e))?;
+                let values = other.to_f64().map_err(|e| file_error(scan_ref, &e))?;
                 run(&values, voxels, shape, spacing, s)
             }
         })

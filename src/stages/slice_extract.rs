@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::dropped::dropped_value;
+use super::patient_images::PatientImages;
 use super::sample_filter::ImageRef;
 use crate::dataset::{Dataset, Record, Tensor, Value};
 use crate::nrrd::Samples;
@@ -134,54 +135,33 @@ impl SliceExtract {
         ctx: &StageContext<'_>,
         patient: &Record,
     ) -> Result<Vec<Emit>, StageError> {
-        let image = |field: &str| {
-            ImageRef::from_value(patient.get(field)?).ok_or_else(|| {
-                StageError::invalid(format!(
-                    "record `{}`: field `{field}` is neither a file nor a folder of files",
-                    patient.id
-                ))
-            })
-        };
-        let (scan_ref, seg_ref) = (image("scan")?, image("segmentation")?);
-        for field in ["scan_data", "segmentation_data"] {
-            if let Some(Value::List(data)) = patient.fields.get(field) {
-                for file in data.iter().filter_map(Value::as_file) {
-                    ctx.open_file(file)?;
-                }
-            }
-        }
-        let scan_path = scan_ref.open(ctx)?;
-        let seg_path = seg_ref.open(ctx)?;
-        // Readers name files by the path they were given; a person knows them by their
-        // workspace-relative names.
-        let relative = |message: String| {
-            message
-                .replace(&*scan_path.to_string_lossy(), scan_ref.name())
-                .replace(&*seg_path.to_string_lossy(), seg_ref.name())
-        };
+        let images = PatientImages::open(ctx, patient)?;
+        let (scan_ref, seg_ref) = (&images.scan, &images.segmentation);
+        let (scan_path, seg_path) = (&images.scan_path, &images.segmentation_path);
+        let relative = |message: String| images.relative(message);
         let file_error = |image: &ImageRef, e: &dyn std::fmt::Display| {
             let message = relative(e.to_string());
             let named = format!("`{}`: ", image.name());
             let message = message.strip_prefix(&named).unwrap_or(&message).to_string();
             StageError::file(image.name(), message)
         };
-        let volume = read_scan(&scan_path).map_err(|e| file_error(&scan_ref, &e))?;
+        let volume = read_scan(scan_path).map_err(|e| file_error(scan_ref, &e))?;
         let geometry = &volume.geometry;
         let axial = geometry
             .axial_axis(self.params.axial_axis)
-            .map_err(|e| file_error(&scan_ref, &e))?;
-        let labels = read_segmentation(&seg_path).map_err(|e| file_error(&seg_ref, &e))?;
+            .map_err(|e| file_error(scan_ref, &e))?;
+        let labels = read_segmentation(seg_path).map_err(|e| file_error(seg_ref, &e))?;
         let (mask, alignment) = align_lesion(
             &labels,
             &self.params.lesion,
             geometry,
-            &scan_path,
+            scan_path,
             &self.params.tolerance,
         )
         .map_err(|e| StageError::invalid(relative(e.to_string())))?;
         let physical = match volume.rescale {
             Some(rescale) => Some(Samples::F32(rescale.apply(&volume.samples).ok_or_else(
-                || file_error(&scan_ref, &"its samples have no numeric value to rescale"),
+                || file_error(scan_ref, &"its samples have no numeric value to rescale"),
             )?)),
             None => None,
         };
@@ -238,10 +218,10 @@ impl SliceExtract {
             };
             if keep {
                 let pixels = slice_tensor(samples, sizes, axial, k)
-                    .ok_or_else(|| file_error(&scan_ref, &"cannot cut the slice"))?;
+                    .ok_or_else(|| file_error(scan_ref, &"cannot cut the slice"))?;
                 let label = mask
                     .slice_pixels(axial, k)
-                    .ok_or_else(|| file_error(&seg_ref, &"cannot cut the mask slice"))?;
+                    .ok_or_else(|| file_error(seg_ref, &"cannot cut the mask slice"))?;
                 fields.insert("width".to_string(), Value::from(label.width));
                 fields.insert("height".to_string(), Value::from(label.height));
                 fields.insert("pixels".to_string(), Value::Blob(ctx.put_tensor(&pixels)?));
