@@ -59,6 +59,7 @@ impl<'a> RunState<'a> {
         last_keys: BTreeMap<String, LastKey>,
     ) -> Self {
         let stat = StatCache::load(store.state_dir().join("stat-cache.json"));
+        crate::onnx::runtime::remember_versions_in(store.state_dir().join("runtime-versions.json"));
         let progress = Progress::new(options.quiet);
         let presence = ObjectPresence::new(store.clone());
         Self {

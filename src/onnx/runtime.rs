@@ -98,9 +98,30 @@ pub fn runtime() -> Result<&'static Runtime, RuntimeError> {
         .map_err(Clone::clone)
 }
 
-/// The loaded runtime's version (`1.31.1`); loads the runtime on first use.
-pub fn version() -> Result<&'static str, RuntimeError> {
-    runtime().map(|runtime| runtime.version.as_str())
+/// The runtime's version (`1.31.1`), as the library reports it. Loads the runtime on first
+/// use, unless an earlier process asked the same unchanged library file (see
+/// [`super::runtime_version::memo`]): deciding that a cached stage is current then costs a
+/// `stat`, not a load.
+pub fn version() -> Result<String, RuntimeError> {
+    if let Some(loaded) = RUNTIME.get() {
+        return loaded
+            .as_ref()
+            .map(|r| r.version.clone())
+            .map_err(Clone::clone);
+    }
+    let path = library_path()?;
+    if let Some(version) = super::runtime_version::memo::recall(&path) {
+        return Ok(version);
+    }
+    let loaded = runtime()?;
+    super::runtime_version::memo::remember(&loaded.library, &loaded.version);
+    Ok(loaded.version.clone())
+}
+
+/// Remember the versions of libraries loaded by this process in `file`, and recall earlier
+/// processes' answers from it (the engine passes a file in the cache's state folder).
+pub fn remember_versions_in(file: PathBuf) {
+    super::runtime_version::memo::keep_in(file);
 }
 
 /// The environment every session is built in; loads the runtime on first use.

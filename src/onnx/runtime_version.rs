@@ -35,3 +35,140 @@ pub fn library_version(path: &Path) -> Result<String, String> {
     std::mem::forget(library);
     Ok(version)
 }
+
+/// Versions of runtime libraries learned in earlier processes, by path and file identity
+/// (size, mtime, inode), so that deciding whether a cached stage is current does not load
+/// the library: loading ONNX Runtime costs a 20 MB dlopen, its initializers and, since
+/// 1.31, a write to a SQLite file under `~/.cache/Microsoft`, on every no-op run and
+/// `status`.
+///
+/// Like the stat cache of input hashes it only saves work: any change of the file's size,
+/// mtime or inode misses and the library is loaded and asked again; a library modified in
+/// the last two seconds is not remembered; a lost or unreadable memo file costs one load.
+pub mod memo {
+    use std::collections::BTreeMap;
+    use std::os::unix::fs::MetadataExt;
+    use std::path::{Path, PathBuf};
+    use std::sync::{Mutex, OnceLock};
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    struct Entry {
+        size: u64,
+        mtime_s: i64,
+        mtime_ns: i64,
+        inode: u64,
+        version: String,
+    }
+
+    impl Entry {
+        fn of(meta: &std::fs::Metadata, version: String) -> Self {
+            Self {
+                size: meta.len(),
+                mtime_s: meta.mtime(),
+                mtime_ns: meta.mtime_nsec(),
+                inode: meta.ino(),
+                version,
+            }
+        }
+    }
+
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    static ENTRIES: Mutex<Option<BTreeMap<String, Entry>>> = Mutex::new(None);
+
+    /// Keep the memo in `file` (the cache's state folder) for this process; the first
+    /// call wins.
+    pub fn keep_in(file: PathBuf) {
+        let _ = FILE.set(file);
+    }
+
+    fn with_entries<T>(f: impl FnOnce(&mut BTreeMap<String, Entry>) -> T) -> T {
+        let mut guard = ENTRIES.lock().expect("runtime version memo");
+        let entries = guard.get_or_insert_with(|| {
+            FILE.get()
+                .and_then(|file| std::fs::read(file).ok())
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                .unwrap_or_default()
+        });
+        f(entries)
+    }
+
+    /// The remembered version of the library at `path`, if its file is unchanged.
+    pub fn recall(path: &Path) -> Option<String> {
+        FILE.get()?;
+        let meta = std::fs::metadata(path).ok()?;
+        let name = path.to_string_lossy();
+        with_entries(|entries| {
+            let entry = entries.get(name.as_ref())?;
+            (*entry == Entry::of(&meta, entry.version.clone())).then(|| entry.version.clone())
+        })
+    }
+
+    /// Remember `version` for the library at `path` and write the memo back (atomically;
+    /// errors are ignored, the memo only saves time).
+    pub fn remember(path: &Path, version: &str) {
+        let Some(file) = FILE.get() else { return };
+        let Ok(meta) = std::fs::metadata(path) else {
+            return;
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        if now - meta.mtime() < 2 {
+            return;
+        }
+        let entry = Entry::of(&meta, version.to_string());
+        let name = path.to_string_lossy().into_owned();
+        let bytes = with_entries(|entries| {
+            if entries.get(&name) == Some(&entry) {
+                return None;
+            }
+            entries.insert(name, entry);
+            serde_json::to_vec(entries).ok()
+        });
+        if let Some(bytes) = bytes {
+            let _ = crate::durable::write_beside(file, &bytes, crate::durable::Durability::Fast);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::memo;
+
+    fn aged(path: &std::path::Path, bytes: &[u8]) {
+        std::fs::write(path, bytes).unwrap();
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(SystemTime::now() - Duration::from_secs(60))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_remembered_version_is_recalled_until_the_library_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        // Other tests of this process may have named the memo file first; entries are
+        // shared by path either way.
+        memo::keep_in(dir.path().join("runtime-versions.json"));
+        let library = dir.path().join("libonnxruntime.so.9.9.9");
+        aged(&library, b"first build");
+        assert_eq!(memo::recall(&library), None);
+        memo::remember(&library, "9.9.9");
+        assert_eq!(memo::recall(&library).as_deref(), Some("9.9.9"));
+        aged(&library, b"another build");
+        assert_eq!(
+            memo::recall(&library),
+            None,
+            "a changed file is asked again"
+        );
+        // A file written just now is not remembered (same timestamp tick as a rewrite).
+        let fresh = dir.path().join("libonnxruntime.so.9.9.8");
+        std::fs::write(&fresh, b"fresh").unwrap();
+        memo::remember(&fresh, "9.9.8");
+        assert_eq!(memo::recall(&fresh), None);
+    }
+}

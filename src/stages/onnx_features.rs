@@ -98,6 +98,10 @@ impl Stage for OnnxFeatures {
         Ok(Self { params })
     }
 
+    fn feature_family(&self) -> Option<String> {
+        Some(CNN_FAMILY.to_string())
+    }
+
     fn files(&self) -> Vec<FileInput> {
         let path = self.params.model.path();
         path.map(|p| FileInput::Path(p.to_string()))
@@ -202,7 +206,10 @@ impl Stage for OnnxFeatures {
             on_error: OnError::Stop,
             compute: &compute,
         })?;
-        let meta = BTreeMap::from([feature_family::meta_entry(CNN_FAMILY)]);
+        let family = self
+            .feature_family()
+            .expect("onnx_features names its family");
+        let meta = BTreeMap::from([feature_family::meta_entry(&family)]);
         Ok(Dataset::new(output.records, meta)?.with_roles(&images.roles()))
     }
 }
