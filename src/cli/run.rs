@@ -237,8 +237,7 @@ fn write_run_times(loaded: &Loaded, report: &RunReport) -> Option<std::path::Pat
     if !published {
         return None;
     }
-    let store = loaded.open_store().ok()?;
-    let times = super::run_times::run_times(&report.record, &store);
+    let times = super::run_times::run_times(&report.record, plan);
     match super::run_times::write_times(&plan.pipeline.output_dir, &times, plan.pipeline.durability)
     {
         Ok(path) => Some(path),

@@ -15,16 +15,16 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cache::{InstanceRecord, RunRecord, Status, Store};
-use crate::dataset::{Dataset, Value};
+use crate::cache::{InstanceRecord, RunRecord, Status};
 use crate::durable::{Durability, write_beside};
+use crate::plan::Plan;
 use crate::report_page::escape_html;
-use crate::stages::feature_family;
 
 #[derive(Debug, Serialize)]
 pub struct RunTimes {
     pub pipeline: String,
-    /// Per feature family (the `feature_family` a feature stage's output names).
+    /// Per feature family (the one a feature stage's kind and parameters name, as in its
+    /// output's meta `feature_family`).
     pub families: BTreeMap<String, FamilyTime>,
     /// Per instance, in the run record's order.
     pub instances: Vec<InstanceTime>,
@@ -47,8 +47,9 @@ pub struct InstanceTime {
     pub seconds: f64,
 }
 
-/// The times of `record`'s finished instances; `store` gives each output's family.
-pub fn run_times(record: &RunRecord, store: &Store) -> RunTimes {
+/// The times of `record`'s finished instances; `plan` gives each instance's feature family
+/// (from its kind and parameters: no output is opened, so a no-op rerun stays cheap).
+pub fn run_times(record: &RunRecord, plan: &Plan) -> RunTimes {
     let mut families: BTreeMap<String, FamilyTime> = BTreeMap::new();
     let mut instances = Vec::new();
     for (id, inst) in &record.instances {
@@ -63,7 +64,12 @@ pub fn run_times(record: &RunRecord, store: &Store) -> RunTimes {
             records: inst.records,
             seconds,
         });
-        if let Some(family) = inst.output.as_ref().and_then(|o| family_of(store, o)) {
+        let family = plan
+            .instances
+            .iter()
+            .find(|i| &i.id == id)
+            .and_then(|i| i.kind.feature_family());
+        if let Some(family) = family {
             let entry = families.entry(family).or_insert(FamilyTime {
                 instances: Vec::new(),
                 records: 0,
@@ -90,15 +96,6 @@ fn compute_ms(inst: &InstanceRecord) -> Option<(&'static str, u64)> {
     }
 }
 
-fn family_of(store: &Store, output: &crate::digest::Digest) -> Option<String> {
-    let bytes = store.get_object(output).ok()?;
-    let dataset = Dataset::from_manifest(&bytes).ok()?;
-    match dataset.meta().get(feature_family::META) {
-        Some(Value::Str(family)) => Some(family.clone()),
-        _ => None,
-    }
-}
-
 /// Writes `times.json` and `times.html` into `dir`; returns the HTML's path.
 pub fn write_times(
     dir: &Path,
@@ -107,10 +104,18 @@ pub fn write_times(
 ) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let json = serde_json::to_vec_pretty(times).map_err(std::io::Error::other)?;
-    write_beside(&dir.join("times.json"), &json, durability)?;
+    write_if_changed(&dir.join("times.json"), &json, durability)?;
     let html = dir.join("times.html");
-    write_beside(&html, page(times).as_bytes(), durability)?;
+    write_if_changed(&html, page(times).as_bytes(), durability)?;
     Ok(html)
+}
+
+/// A no-op rerun writes the same times: leave the files (and the disk) alone then.
+fn write_if_changed(path: &Path, bytes: &[u8], durability: Durability) -> std::io::Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    write_beside(path, bytes, durability)
 }
 
 fn page(times: &RunTimes) -> String {

@@ -76,7 +76,12 @@ pub fn publish(
         temp.commit(&target).map_err(|e| io(&target, e))?;
     }
     let list_path = dir.join(LIST);
-    if let Ok(previous) = fs::read_to_string(&list_path) {
+    let list: String = names.iter().map(|n| format!("{n}\n")).collect();
+    let previous = fs::read_to_string(&list_path).ok();
+    if previous.as_deref() == Some(list.as_str()) {
+        return Ok(dir);
+    }
+    if let Some(previous) = previous {
         for stale in previous
             .lines()
             .filter(|l| !l.is_empty() && !names.contains(*l))
@@ -86,7 +91,6 @@ pub fn publish(
             }
         }
     }
-    let list: String = names.iter().map(|n| format!("{n}\n")).collect();
     write_atomic(&dir, &list_path, list.as_bytes(), run.store.durability())
         .map_err(|e| io(&list_path, e))?;
     Ok(dir)

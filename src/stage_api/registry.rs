@@ -33,6 +33,8 @@ pub trait DynStage: Send + Sync {
     fn is_map(&self) -> bool;
     /// [`Stage::LIGHT`].
     fn light(&self) -> bool;
+    /// [`Stage::feature_family`].
+    fn feature_family(&self) -> Option<String>;
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError>;
 }
 
@@ -78,6 +80,9 @@ impl<S: Stage> DynStage for Checked<S> {
     }
     fn light(&self) -> bool {
         S::LIGHT
+    }
+    fn feature_family(&self) -> Option<String> {
+        self.stage.feature_family()
     }
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError> {
         self.stage.run(ctx)

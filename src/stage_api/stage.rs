@@ -48,6 +48,13 @@ pub trait Stage: Send + Sync + Sized + 'static {
         Vec::new()
     }
 
+    /// The family of features its output holds ("CNN", "radiomics"), decided by its kind and
+    /// parameters alone; the stage writes it into its output's meta (`feature_family`), and
+    /// the compute times of a run group by it without opening any output.
+    fn feature_family(&self) -> Option<String> {
+        None
+    }
+
     /// A line telling how to make a declared file that does not exist (a model to export).
     fn missing_file_hint(&self, _path: &str) -> Option<String> {
         None

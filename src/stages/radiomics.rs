@@ -126,6 +126,13 @@ impl Stage for Radiomics {
         true
     }
 
+    fn feature_family(&self) -> Option<String> {
+        Some(match self.params.mode {
+            Mode::TwoD => RADIOMICS_FAMILY.to_string(),
+            Mode::ThreeD => format!("{RADIOMICS_FAMILY} 3D"),
+        })
+    }
+
     fn new(params: Params) -> Result<Self, ParamError> {
         let settings = params.settings();
         settings.check().map_err(|e| match e {
@@ -219,10 +226,7 @@ impl Stage for Radiomics {
             "feature_names".to_string(),
             Value::List(names.iter().map(|n| Value::from(n.clone())).collect()),
         )]);
-        let family = match self.params.mode {
-            Mode::TwoD => RADIOMICS_FAMILY.to_string(),
-            Mode::ThreeD => format!("{RADIOMICS_FAMILY} 3D"),
-        };
+        let family = self.feature_family().expect("radiomics names its family");
         meta.extend([feature_family::meta_entry(&family)]);
         if !refused.is_empty() {
             meta.insert("refused".into(), dropped_value(&refused));
