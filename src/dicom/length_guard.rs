@@ -111,16 +111,31 @@ pub fn check_file(bytes: &[u8], max_inflated: u64) -> Result<Checked, String> {
     Ok(Checked { transfer_syntax })
 }
 
-/// Walks the meta group (group 0002, explicit VR little endian); returns its length in
-/// bytes and the transfer syntax UID.
+/// Walks the meta group as dicom-object reads it: a group length (0002,0000) first, then
+/// elements (of any group) until that many bytes are read; the dataset starts after the
+/// last of them. Stopping at the first element of another group instead would walk a
+/// different dataset than the one dicom-object parses (fuzzing found a file whose meta
+/// group holds a (0003,0013) element: the walk checked the bytes after it, dicom-object
+/// inflated and parsed bytes further on and reserved 825 MB). Returns the meta group's
+/// length in bytes and the transfer syntax UID.
 fn walk_meta(bytes: &[u8], encoding: Encoding) -> Result<(usize, Option<String>), String> {
-    let mut position = 0;
+    let first = read_header(bytes, 0, encoding)?;
+    if first.tag != Tag(0x0002, 0x0000) || first.length != 4 {
+        return Err(format!(
+            "the file meta group does not start with its 4-byte group length (0002,0000) \
+             (found {} of {} bytes)",
+            first.tag, first.length
+        ));
+    }
+    let group_length = bytes
+        .get(first.value_start..first.value_start + 4)
+        .map(|quad| u32::from_le_bytes(quad.try_into().expect("4 bytes")))
+        .ok_or("the file ends inside the meta group length")?;
+    let mut position = first.value_start + 4;
+    let mut read: u64 = 0;
     let mut transfer_syntax = None;
-    while position + 4 <= bytes.len() {
+    while read < u64::from(group_length) {
         let header = read_header(bytes, position, encoding)?;
-        if header.tag.0 != 0x0002 {
-            break;
-        }
         let length = header.length as usize;
         if header.length == UNDEFINED || length > bytes.len() - header.value_start {
             return Err(format!(
@@ -134,6 +149,7 @@ fn walk_meta(bytes: &[u8], encoding: Encoding) -> Result<(usize, Option<String>)
             let value = &bytes[header.value_start..header.value_start + length];
             transfer_syntax = Some(String::from_utf8_lossy(value).into_owned());
         }
+        read += (header.value_start - position + length) as u64;
         position = header.value_start + length;
     }
     Ok((position, transfer_syntax))
@@ -444,6 +460,74 @@ mod tests {
         let mut truncated = bytes.clone();
         truncated.truncate(bytes.len() - 10);
         assert!(walk(&truncated, explicit_le()).is_err());
+    }
+
+    /// A Part 10 file: preamble, `DICM`, a meta group of `meta` elements with its group
+    /// length, then `dataset`.
+    fn part10(meta: &[Vec<u8>], dataset: &[u8]) -> Vec<u8> {
+        let body: Vec<u8> = meta.concat();
+        let mut out = vec![0u8; 128];
+        out.extend(b"DICM");
+        out.extend([0x02, 0x00, 0x00, 0x00, b'U', b'L', 4, 0]);
+        out.extend((body.len() as u32).to_le_bytes());
+        out.extend(body);
+        out.extend(dataset);
+        out
+    }
+
+    fn short_element(group: u16, element: u16, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend(group.to_le_bytes());
+        out.extend(element.to_le_bytes());
+        out.extend(vr);
+        out.extend((value.len() as u16).to_le_bytes());
+        out.extend(value);
+        out
+    }
+
+    #[test]
+    fn the_meta_group_ends_where_its_group_length_says_as_dicom_object_reads_it() {
+        let syntax = short_element(0x0002, 0x0010, b"UI", b"1.2.840.10008.1.2.1\0");
+        // An off-group element inside the meta group's length: dicom-object reads it as
+        // meta, so the dataset starts after it and that is what must be walked.
+        let off_group = short_element(0x0003, 0x0013, b"SH", b"DCTOOL100 ");
+        let huge = long_element(0x0009, 0x0010, b"OB", 0x3000_0000, &[1, 2, 3, 4]);
+        let bytes = part10(&[syntax.clone(), off_group], &huge);
+        let error = check_file(&bytes, 1 << 20).expect_err("the dataset claims 805 MB");
+        assert!(
+            error.contains("claims 805306368 bytes where 4 remain"),
+            "{error}"
+        );
+        let fine = part10(
+            &[syntax],
+            &long_element(0x0009, 0x0010, b"OB", 4, &[1, 2, 3, 4]),
+        );
+        assert_eq!(
+            check_file(&fine, 1 << 20).map(|c| c.transfer_syntax),
+            Ok("1.2.840.10008.1.2.1\0".to_string())
+        );
+        let mut no_group_length = part10(&[], &[]);
+        no_group_length.truncate(132);
+        no_group_length.extend(short_element(
+            0x0002,
+            0x0010,
+            b"UI",
+            b"1.2.840.10008.1.2.1\0",
+        ));
+        let error = check_file(&no_group_length, 1 << 20).expect_err("no group length");
+        assert!(error.contains("group length (0002,0000)"), "{error}");
+    }
+
+    /// The input fuzzing found (`fuzz/findings/`): 3,225 bytes that made dicom-object
+    /// reserve 825 MB before this walk followed its reading of the meta group.
+    #[test]
+    fn the_fuzz_finding_is_refused_before_dicom_object_sees_it() {
+        let bytes = include_bytes!("../../fuzz/findings/dicom_read_from_bytes-oom-825MB");
+        let error = check_file(bytes, 64 << 20).expect_err("refused");
+        assert!(
+            error.contains("claims") || error.contains("inflate"),
+            "{error}"
+        );
     }
 
     #[test]
