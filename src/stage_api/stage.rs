@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use super::context::StageContext;
 use super::error::StageError;
 use super::file_input::FileInput;
+use super::outside_program::OutsideProgram;
 use super::param_error::ParamError;
 use super::port::Port;
 use crate::dataset::Dataset;
@@ -46,6 +47,13 @@ pub trait Stage: Send + Sync + Sized + 'static {
     /// External files read, with paths as written in the parameters.
     fn files(&self) -> Vec<FileInput> {
         Vec::new()
+    }
+
+    /// The program from outside radflow the stage runs, if any (a `command` stage's `run`).
+    /// Built-in kinds run only radflow's code: a study from another lab needs no trust for
+    /// them (`radflow trust`).
+    fn program(&self) -> Option<OutsideProgram> {
+        None
     }
 
     /// A line telling how to make a declared file that does not exist (a model to export).
