@@ -251,3 +251,64 @@ fn a_study_written_here_runs_without_trust() {
     a.write("scripts/count.sh", "echo count >> calls.log\necho 7\n");
     a.run(&["run"]).ok();
 }
+
+/// A pack written by hand: `members` (name, bytes) behind a manifest naming each with its
+/// blake3, as another tool (or a hostile lab) could make it.
+fn hand_made_pack(path: &Path, members: &[(&str, &str)]) {
+    let listed: Vec<String> = members
+        .iter()
+        .map(|(name, body)| {
+            format!(
+                "\"{name}\":{{\"bytes\":{},\"blake3\":\"{}\",\"role\":\"script\"}}",
+                body.len(),
+                blake3_hex(body)
+            )
+        })
+        .collect();
+    let manifest = format!(
+        "{{\"format\":1,\"radflow\":\"0.1.0\",\"pipeline_name\":\"hand\",\"pipeline\":\"radflow.yaml\",\"lock\":null,\"pseudonymized\":false,\"members\":{{{}}},\"programs\":[],\"models\":{{}}}}",
+        listed.join(",")
+    );
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, body) in
+        std::iter::once(("radflow-pack.json", manifest.as_str())).chain(members.iter().copied())
+    {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, name, body.as_bytes())
+            .unwrap();
+    }
+    fs::write(path, builder.into_inner().unwrap()).unwrap();
+}
+
+#[test]
+fn a_script_that_came_in_the_pack_is_pinned_whatever_its_name() {
+    let b = Project::new();
+    let step = "echo step >> calls.log\necho done\n";
+    hand_made_pack(
+        &b.path().join("hand.tar"),
+        &[
+            (
+                "radflow.yaml",
+                "pipeline: hand\nstages:\n  step:\n    kind: command\n    with:\n      run: \"sh tools/step.dat > {out}/x.txt\"\n      outputs: [x.txt]\n",
+            ),
+            ("tools/step.dat", step),
+        ],
+    );
+    let unpacked = b.run(&["unpack", "hand.tar", "--to", "study"]).ok();
+    let pinned = format!("script tools/step.dat  blake3 {}", blake3_hex(step));
+    assert!(unpacked.stdout.contains(&pinned), "{}", unpacked.stdout);
+    b.run(&["trust", PIPELINE]).ok();
+    b.run(&["run", PIPELINE]).ok();
+    b.write("study/tools/step.dat", "echo evil >> calls.log\n");
+    let refused = b.run(&["run", PIPELINE]).code(4);
+    assert!(
+        refused.stderr.contains("`tools/step.dat` changed"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(calls(&b), ["step"]);
+}
