@@ -2,9 +2,9 @@
 //!
 //! What goes in is decided here, by kind: the pipeline, its imported definitions, the scripts
 //! `command` stages name in `files:` or their command line (files with a program or
-//! configuration extension; other declared files are input data), the lock, model hashes (and the models with `--with-models`), the
-//! published `metrics.json` of `report` stages, and an environment record. Scans, clinical
-//! tables and any other declared input never go in.
+//! configuration extension; other declared files are input data), the lock, model hashes
+//! (and the models with `--with-models`), the published `metrics.json` of `report` stages,
+//! and an environment record. Scans, clinical tables and any other declared input never go in.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -197,11 +197,8 @@ pub fn unpack(args: UnpackArgs) -> Result<(), Error> {
         manifest.radflow,
         display_path(&args.to)
     );
-    println!(
-        "pipeline: {}",
-        display_path(&args.to.join(&manifest.pipeline))
-    );
     let pipeline = args.to.join(&manifest.pipeline);
+    println!("pipeline: {}", display_path(&pipeline));
     let pipeline_args = PipelineArgs {
         pipeline: Some(pipeline.clone()),
         cache: None,
@@ -221,6 +218,9 @@ pub fn unpack(args: UnpackArgs) -> Result<(), Error> {
                  trust {}`",
                 display_path(&pipeline)
             );
+        }
+        Err(e) if manifest.programs.is_empty() => {
+            println!("programs: none listed by the pack (its pipeline does not load here: {e})");
         }
         Err(e) => {
             println!("programs the pack lists (its pipeline does not load here: {e}):");
