@@ -25,6 +25,11 @@ pub enum Error {
     /// A check found differences; the details were printed.
     #[error("{0}")]
     Mismatch(String),
+    /// A study from a pack runs programs the user has not trusted; the message names them.
+    #[error("{0}")]
+    Untrusted(String),
+    #[error(transparent)]
+    Trust(#[from] crate::trust::TrustError),
     #[error("interrupted")]
     Interrupted,
     #[error(transparent)]
@@ -38,6 +43,8 @@ impl Error {
             Error::Cache(CacheError::Version { .. }) => exit_code::USAGE,
             Error::Cache(_) | Error::Failed(_) => exit_code::FAILURE,
             Error::Mismatch(_) => exit_code::MISMATCH,
+            Error::Untrusted(_) => exit_code::UNTRUSTED,
+            Error::Trust(_) => exit_code::USAGE,
             Error::Interrupted => exit_code::INTERRUPTED,
             Error::Cluster(
                 crate::exec::cluster::ClusterError::Resources { .. }

@@ -21,6 +21,7 @@ pub mod plan;
 pub mod spec;
 pub mod stage_api;
 pub mod stages;
+pub mod trust;
 pub mod workspace;
 
 // Formats and numerical building blocks the built-in stages use.

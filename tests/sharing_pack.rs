@@ -278,7 +278,7 @@ fn hostile_pack(p: &Project, name: &[u8], kind: tar::EntryType, link: Option<&st
 #[test]
 fn packs_whose_members_leave_the_folder_are_refused_and_write_nothing() {
     let p = Project::new();
-    let cases: [(&[u8], tar::EntryType, Option<&str>, &str); 4] = [
+    let cases: [(&[u8], tar::EntryType, Option<&str>, &str); 5] = [
         (
             b"../escaped.txt",
             tar::EntryType::Regular,
@@ -298,8 +298,15 @@ fn packs_whose_members_leave_the_folder_are_refused_and_write_nothing() {
             "an absolute path",
         ),
         (b"link", tar::EntryType::Symlink, Some("/etc"), "a link"),
+        // A pack may not write the record that says the folder came from a pack.
+        (
+            b"./radflow-unpacked.json",
+            tar::EntryType::Regular,
+            None,
+            "would replace the record",
+        ),
     ];
-    let mut refused = 0;
+    let (mut refused, total) = (0, cases.len());
     for (name, kind, link, why) in cases {
         hostile_pack(&p, name, kind, link);
         let run = p.run(&["unpack", "hostile.tar", "--to", "inbox/b"]).code(3);
@@ -308,7 +315,7 @@ fn packs_whose_members_leave_the_folder_are_refused_and_write_nothing() {
         assert!(!p.exists("inbox/b"), "nothing written");
         refused += 1;
     }
-    println!("hostile packs refused: {refused} of 4");
+    println!("hostile packs refused: {refused} of {total}");
 }
 
 #[test]

@@ -44,6 +44,9 @@ pub enum Command {
     Pack(PackArgs),
     /// Check a pack and lay it out in a new folder; lists the programs the study would run.
     Unpack(UnpackArgs),
+    /// Accept the programs of a study from a pack (command templates and script hashes), so
+    /// its command stages may run; a changed one asks again.
+    Trust(TrustArgs),
     /// Remove cached results that no lock file and none of the last runs reach.
     Gc(GcArgs),
     /// Cache maintenance.
@@ -305,6 +308,15 @@ pub struct UnpackArgs {
     /// A new (or empty) folder to lay it out in.
     #[arg(long, value_name = "DIR")]
     pub to: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// Withdraw the acceptance instead: the command stages will not run until trusted again.
+    #[arg(long)]
+    pub revoke: bool,
 }
 
 #[derive(Debug, Args)]

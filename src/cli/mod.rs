@@ -19,6 +19,7 @@ mod status;
 mod store_blobs;
 mod synth;
 mod tolerance;
+mod trust;
 mod update_imports;
 mod verify;
 mod verify_reference;
@@ -58,6 +59,7 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::UpdateImports(args) => update_imports::update_imports(args),
         Command::Pack(args) => pack::pack(args, cli.quiet),
         Command::Unpack(args) => pack::unpack(args),
+        Command::Trust(args) => trust::trust(args),
         Command::Gc(args) => gc::gc(args),
         Command::Cache(args) => gc::cache(args),
         Command::Kinds => kinds::kinds(),

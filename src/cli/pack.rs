@@ -1,32 +1,27 @@
 //! `radflow pack` and `radflow unpack`: hand a study to another lab as one plain tar.
 //!
 //! What goes in is decided here, by kind: the pipeline, its imported definitions, the scripts
-//! `command` stages name (files with a program or configuration extension; other declared
-//! files are input data), the lock, model hashes (and the models with `--with-models`), the
-//! published `metrics.json` of `report` stages, and an environment record. Scans, clinical
-//! tables and any other declared input never go in.
+//! `command` stages name in `files:` or their command line (files with a program or
+//! configuration extension; other declared files are input data), the lock, model hashes
+//! (and the models with `--with-models`), the published `metrics.json` of `report` stages,
+//! and an environment record. Scans, clinical tables and any other declared input never go in.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::args::{PackArgs, UnpackArgs};
+use super::args::{PackArgs, PipelineArgs, UnpackArgs};
 use super::config::load;
 use crate::digest::Digest;
 use crate::error::Error;
 use crate::lockfile::lock_path;
 use crate::pack::{
-    Manifest, PACK_FORMAT, Program, Pseudonymizer, unpack as unpack_file, write_pack,
+    Manifest, PACK_FORMAT, Program, Pseudonymizer, is_script, unpack as unpack_file, write_pack,
 };
 use crate::spec::{ImportSource, display_path};
 use crate::stage_api::FileInput;
-
-/// Extensions of files a `command` stage runs or is configured by (packed as scripts).
-const SCRIPT_EXTENSIONS: &[&str] = &[
-    "py", "sh", "bash", "r", "jl", "m", "pl", "rb", "js", "mjs", "lua", "awk", "sed", "yaml",
-    "yml", "json", "toml", "cfg", "ini",
-];
+use crate::trust::TrustCheck;
 
 #[derive(Serialize)]
 struct Environment {
@@ -90,16 +85,21 @@ pub fn pack(args: PackArgs, quiet: bool) -> Result<(), Error> {
         match inst.kind.kind() {
             "command" => {
                 let mut scripts = BTreeMap::new();
-                for file in inst.kind.files() {
-                    let FileInput::Path(rel) = file else { continue };
-                    let path = workspace.resolve(&rel);
-                    let is_script = Path::new(&rel)
-                        .extension()
-                        .and_then(|e| e.to_str())
-                        .is_some_and(|e| {
-                            SCRIPT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
-                        });
-                    if is_script && path.is_file() {
+                let declared = inst.kind.files().into_iter().filter_map(|file| match file {
+                    FileInput::Path(rel) => Some(workspace.resolve(&rel)),
+                    FileInput::Tree { .. } => None,
+                });
+                // A script the command names without declaring it runs all the same.
+                let named = inst
+                    .kind
+                    .program()
+                    .map(|p| p.words)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|word| workspace.resolve(&word))
+                    .filter(|path| member_name(path).is_ok());
+                for path in declared.chain(named) {
+                    if is_script(&path) && path.is_file() {
                         let bytes = read(&path)?;
                         scripts.insert(member_name(&path)?, Digest::of(&bytes));
                         members.insert(member_name(&path)?, ("script".into(), bytes));
@@ -107,7 +107,8 @@ pub fn pack(args: PackArgs, quiet: bool) -> Result<(), Error> {
                 }
                 programs.push(Program {
                     stage: inst.id.clone(),
-                    run: params["run"].as_str().unwrap_or_default().to_string(),
+                    // The template as written: a shell string, or an argument list as JSON.
+                    run: inst.kind.program().map(|p| p.command).unwrap_or_default(),
                     scripts,
                 });
             }
@@ -196,19 +197,44 @@ pub fn unpack(args: UnpackArgs) -> Result<(), Error> {
         manifest.radflow,
         display_path(&args.to)
     );
-    println!(
-        "pipeline: {}",
-        display_path(&args.to.join(&manifest.pipeline))
-    );
-    if manifest.programs.is_empty() {
-        println!("programs: none (only built-in stages)");
-    } else {
-        println!("programs this study runs (review them before running it):");
-        for program in &manifest.programs {
-            println!("  stage `{}`: {}", program.stage, program.run);
-            for (script, hash) in &program.scripts {
-                println!("    script {script}  blake3 {hash}");
+    let pipeline = args.to.join(&manifest.pipeline);
+    println!("pipeline: {}", display_path(&pipeline));
+    let pipeline_args = PipelineArgs {
+        pipeline: Some(pipeline.clone()),
+        cache: None,
+        set: Vec::new(),
+    };
+    // What the unpacked pipeline really runs, not what the manifest claims; a pipeline that
+    // does not load here (a git import out of reach) falls back to the manifest's list.
+    match load(&pipeline_args).and_then(|loaded| Ok(TrustCheck::of(&loaded.plan)?)) {
+        Ok(check) if check.programs.is_empty() => {
+            println!("programs: none (only built-in stages, which need no trust)");
+        }
+        Ok(check) => {
+            println!("programs this study runs (review them before trusting it):");
+            print!("{}", check.listing());
+            println!(
+                "its command stages will not run until you accept these programs: `radflow \
+                 trust {}`",
+                display_path(&pipeline)
+            );
+        }
+        Err(e) if manifest.programs.is_empty() => {
+            println!("programs: none listed by the pack (its pipeline does not load here: {e})");
+        }
+        Err(e) => {
+            println!("programs the pack lists (its pipeline does not load here: {e}):");
+            for program in &manifest.programs {
+                println!("  stage `{}` runs: {}", program.stage, program.run);
+                for (script, hash) in &program.scripts {
+                    println!("    script {script}  blake3 {hash}");
+                }
             }
+            println!(
+                "its command stages will not run until you accept their programs with `radflow \
+                 trust {}`",
+                display_path(&pipeline)
+            );
         }
     }
     for (model, hash) in &manifest.models {

@@ -2,6 +2,7 @@
 
 use super::args::{ExecutorKind, RunArgs};
 use super::config::{Loaded, ensure_jobs, load};
+use super::trust::ensure_trusted;
 use crate::cache::{RunOutcome, Status};
 use crate::error::Error;
 use crate::exec::cluster::{ClusterConfig, Invocation, RECORDS_READ, SlurmExecutor};
@@ -14,6 +15,7 @@ use crate::plan::select;
 
 pub fn run(args: RunArgs, quiet: bool) -> Result<(), Error> {
     let loaded = load(&args.pipeline)?;
+    ensure_trusted(&loaded)?;
     let plan = &loaded.plan;
     if args.frozen {
         ensure_imports_locked(plan)?;

@@ -5,6 +5,7 @@ use super::config::load;
 use crate::error::Error;
 use crate::exec::{Predicted, RunOptions, RunState, predict, run_log};
 use crate::plan::select;
+use crate::trust::TrustCheck;
 
 pub fn status(args: StatusArgs) -> Result<(), Error> {
     let loaded = load(&args.pipeline)?;
@@ -13,8 +14,18 @@ pub fn status(args: StatusArgs) -> Result<(), Error> {
     let log = run_log(&loaded.plan, &store)?;
     let options = RunOptions::local(1, false, true);
     let state = RunState::new(&loaded.plan, store, options, log.last_keys());
-    let predictions = predict(&state, &selection);
+    let mut predictions = predict(&state, &selection);
     state.stat.save();
+    let trust = TrustCheck::of(&loaded.plan)?;
+    let untrusted = trust.untrusted();
+    let trust_command = super::trust::trust_command(&loaded);
+    for p in predictions
+        .iter_mut()
+        .filter(|p| untrusted.contains(p.instance.as_str()))
+    {
+        p.state = Predicted::Blocked;
+        p.reason = format!("not trusted (the study came from a pack): `{trust_command}`");
+    }
     if args.json {
         println!(
             "{}",
@@ -35,6 +46,12 @@ pub fn status(args: StatusArgs) -> Result<(), Error> {
             to_run += 1;
         }
         println!("{word:<8} {:<width$}  {}", p.instance, p.reason);
+    }
+    if !untrusted.is_empty() {
+        println!(
+            "a run refuses until you trust the programs of {} command stage(s): `{trust_command}`",
+            untrusted.len()
+        );
     }
     if to_run == 0 {
         println!("nothing to do: all {} stages are cached", predictions.len());

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::args::VerifyArgs;
 use super::config::{ensure_jobs, load};
+use super::trust::ensure_trusted;
 use crate::error::Error;
 use crate::exec::{self, RunOptions, RunRequest};
 use crate::lockfile::{LockFile, lock_path};
@@ -26,6 +27,7 @@ pub fn verify(args: VerifyArgs, quiet: bool) -> Result<(), Error> {
         return super::verify_reference::verify_reference(&args, reference, quiet);
     }
     let loaded = load(&args.pipeline)?;
+    ensure_trusted(&loaded)?;
     let plan = &loaded.plan;
     let path = lock_path(&plan.pipeline.file);
     let Some(lock) = LockFile::read(&path)? else {

@@ -11,6 +11,7 @@ use std::path::Path;
 use super::args::VerifyArgs;
 use super::config::{ensure_jobs, load};
 use super::tolerance::{Tolerance, Verdict, compare};
+use super::trust::ensure_trusted;
 use crate::error::Error;
 use crate::exec::{self, RunOptions, RunRequest, lock_of_run};
 use crate::lockfile::LockFile;
@@ -31,6 +32,7 @@ pub fn verify_reference(args: &VerifyArgs, reference: &Path, quiet: bool) -> Res
     }
     let (manifest, members) = read_pack(reference).map_err(|e| Error::Mismatch(e.to_string()))?;
     let loaded = load(&args.pipeline)?;
+    ensure_trusted(&loaded)?;
     let plan = &loaded.plan;
     if manifest.pipeline_name != plan.pipeline.name {
         return Err(Error::Usage(format!(

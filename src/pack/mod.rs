@@ -5,17 +5,23 @@
 //! record). Invariants: the manifest names every member with its size and blake3; `unpack`
 //! writes nothing until every member has been read and checked (no path escapes, no links, no
 //! member missing, extra, truncated or with another hash, no newer format), so a refused pack
-//! leaves the target folder as it was. Input data never enters a pack: the caller decides the
+//! leaves the target folder as it was. An unpacked folder holds [`UNPACK_RECORD_NAME`],
+//! written before any member (no member may take its name): the study came from a pack, so
+//! its command stages need trust. Input data never enters a pack: the caller decides the
 //! members, this module only guards the format.
 
 mod manifest;
 mod pseudonym;
 mod read;
+mod script_file;
+mod unpack_record;
 mod write;
 
 pub use manifest::{MANIFEST_NAME, Manifest, Member, PACK_FORMAT, Program};
 pub use pseudonym::Pseudonymizer;
 pub use read::{read_pack, unpack};
+pub use script_file::is_script;
+pub use unpack_record::{UNPACK_RECORD_NAME, UnpackRecord};
 pub use write::write_pack;
 
 use std::path::PathBuf;

@@ -6,6 +6,7 @@ use std::path::{Component, Path};
 
 use super::PackError;
 use super::manifest::{MANIFEST_NAME, Manifest, PACK_FORMAT};
+use super::unpack_record::{UNPACK_RECORD_NAME, UnpackRecord, is_record_path};
 use crate::digest::Digest;
 use crate::durable::{Durability, write_beside};
 
@@ -125,9 +126,19 @@ pub fn read_pack(file: &Path) -> Result<(Manifest, BTreeMap<String, Vec<u8>>), P
     Ok((manifest, members))
 }
 
-/// Checks the pack, then writes its members below `dir` (created; it must be empty or new).
+/// Checks the pack, then writes the unpack record and its members below `dir` (created; it
+/// must be empty or new).
 pub fn unpack(file: &Path, dir: &Path) -> Result<Manifest, PackError> {
     let (manifest, members) = read_pack(file)?;
+    if let Some(name) = members.keys().find(|name| is_record_path(name)) {
+        return Err(PackError::Malformed {
+            path: file.to_path_buf(),
+            message: format!(
+                "member `{name}` would replace the record radflow writes on unpacking \
+                 (`{UNPACK_RECORD_NAME}`); nothing was unpacked"
+            ),
+        });
+    }
     let io = |path: &Path, source| PackError::Io {
         path: path.to_path_buf(),
         source,
@@ -141,6 +152,10 @@ pub fn unpack(file: &Path, dir: &Path) -> Result<Manifest, PackError> {
         ));
     }
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    // First: a folder whose unpacking stopped half-way still says where its files came from.
+    let record = dir.join(UNPACK_RECORD_NAME);
+    let text = serde_json::to_vec_pretty(&UnpackRecord::of(file, &manifest)).unwrap_or_default();
+    write_beside(&record, &text, Durability::Safe).map_err(|e| io(&record, e))?;
     for (name, bytes) in &members {
         let target = dir.join(name);
         if let Some(parent) = target.parent() {

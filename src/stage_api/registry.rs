@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::context::StageContext;
 use super::error::StageError;
 use super::file_input::FileInput;
+use super::outside_program::OutsideProgram;
 use super::param_error::ParamError;
 use super::port::Port;
 use super::stage::Stage;
@@ -26,6 +27,8 @@ pub trait DynStage: Send + Sync {
     /// The parameters that decide the output (execution-only ones removed): the key's part.
     fn fingerprint(&self) -> &serde_json::Value;
     fn files(&self) -> Vec<FileInput>;
+    /// [`Stage::program`].
+    fn program(&self) -> Option<OutsideProgram>;
     fn missing_file_hint(&self, path: &str) -> Option<String>;
     fn env(&self) -> Vec<String>;
     fn runtime(&self) -> Result<BTreeMap<String, String>, StageError>;
@@ -62,6 +65,9 @@ impl<S: Stage> DynStage for Checked<S> {
     }
     fn files(&self) -> Vec<FileInput> {
         self.stage.files()
+    }
+    fn program(&self) -> Option<OutsideProgram> {
+        self.stage.program()
     }
     fn missing_file_hint(&self, path: &str) -> Option<String> {
         self.stage.missing_file_hint(path)

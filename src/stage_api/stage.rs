@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use super::context::StageContext;
 use super::error::StageError;
 use super::file_input::FileInput;
+use super::outside_program::OutsideProgram;
 use super::param_error::ParamError;
 use super::port::Port;
 use crate::dataset::Dataset;
@@ -52,6 +53,13 @@ pub trait Stage: Send + Sync + Sized + 'static {
     /// parameters alone; the stage writes it into its output's meta (`feature_family`), and
     /// the compute times of a run group by it without opening any output.
     fn feature_family(&self) -> Option<String> {
+        None
+    }
+
+    /// The program from outside radflow the stage runs, if any (a `command` stage's `run`).
+    /// Built-in kinds run only radflow's code: a study from another lab needs no trust for
+    /// them (`radflow trust`).
+    fn program(&self) -> Option<OutsideProgram> {
         None
     }
 

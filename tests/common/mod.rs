@@ -131,9 +131,11 @@ impl Project {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_radflow"));
+        // Acceptances (`radflow trust`) go to the project, never to the user's own folder.
         cmd.current_dir(self.dir.path())
             .args(args)
-            .env_remove("RADFLOW_CACHE");
+            .env_remove("RADFLOW_CACHE")
+            .env("RADFLOW_TRUST_DIR", self.trust_dir());
         if let Some(cache) = &self.cache {
             cmd.env("RADFLOW_CACHE", cache);
         }
@@ -158,6 +160,11 @@ impl Project {
             .stderr(Stdio::piped())
             .spawn()
             .expect("radflow starts")
+    }
+
+    /// Where `radflow trust` records acceptances in this project's runs.
+    pub fn trust_dir(&self) -> PathBuf {
+        self.dir.path().join("trust-records")
     }
 
     pub fn cache_dir(&self) -> PathBuf {

@@ -34,6 +34,7 @@ mod inputs;
 mod invocation;
 mod outputs;
 mod params;
+mod program_words;
 mod shapes;
 
 use std::collections::{BTreeMap, HashSet};
@@ -45,7 +46,9 @@ use super::dropped::dropped_value;
 use crate::dataset::{Dataset, Record, Roles, Value};
 use crate::exchange::id_name::file_name_of;
 use crate::key::glob_matches;
-use crate::stage_api::{Emit, FileInput, MapRequest, OnError, ParamError, Port, Stage};
+use crate::stage_api::{
+    Emit, FileInput, MapRequest, OnError, OutsideProgram, ParamError, Port, Stage,
+};
 use crate::stage_api::{StageContext, StageError};
 use crate::workspace::{checked_write_path, normalize};
 use inputs::{input_dir, item_dir};
@@ -153,6 +156,24 @@ impl Stage for Command {
 
     fn env(&self) -> Vec<String> {
         self.params.env.clone()
+    }
+
+    fn program(&self) -> Option<OutsideProgram> {
+        Some(match &self.params.run {
+            Program::Shell(text) => OutsideProgram {
+                command: text.clone(),
+                words: program_words::shell_words(text),
+            },
+            Program::Argv(argv) => OutsideProgram {
+                command: serde_json::to_string(argv).unwrap_or_default(),
+                // Each argument whole (it may hold a blank) and split (`--config=a.yaml`).
+                words: argv
+                    .iter()
+                    .cloned()
+                    .chain(argv.iter().flat_map(|a| program_words::shell_words(a)))
+                    .collect(),
+            },
+        })
     }
 
     fn is_map(&self) -> bool {
