@@ -4,7 +4,8 @@ readers on each file (for `cargo bench --bench volume_read`).
 Usage: volume_read.py OUT_DIR RUNS
 
 Files (256 x 256 x 120 int16, oblique, smooth anatomy plus noise): scan.nii and
-scan.nii.gz (nibabel), scan.mha and scan_z.mha (SimpleITK, raw and zlib), scan.nrrd
+scan_gz.nii.gz (nibabel; not `scan.nii.gz`: ITK's NIfTI library, given `X.nii.gz`, reads
+`X.nii` instead when that file exists, so SimpleITK timed the uncompressed file), scan.mha and scan_z.mha (SimpleITK, raw and zlib), scan.nrrd
 (pynrrd, gzip). Each reader that can read a file reads it RUNS times; the median
 seconds are printed as JSON: {"file": {"reader": seconds}}. Every reader decodes the
 stored samples into an array and the grid, as radflow's `read_scan` does.
@@ -36,7 +37,7 @@ def main():
     c, s = np.cos(0.2), np.sin(0.2)
     affine = np.array([[0.9 * c, -0.9 * s, 0, -110.0], [0.9 * s, 0.9 * c, 0, -95.5], [0, 0, 1.5, -60.25], [0, 0, 0, 1]])
     nib.save(nib.Nifti1Image(xyz, affine), os.path.join(out, "scan.nii"))
-    nib.save(nib.Nifti1Image(xyz, affine), os.path.join(out, "scan.nii.gz"))
+    nib.save(nib.Nifti1Image(xyz, affine), os.path.join(out, "scan_gz.nii.gz"))
     img = sitk.GetImageFromArray(zyx)
     img.SetSpacing((0.9, 0.9, 1.5))
     img.SetDirection((c, -s, 0, s, c, 0, 0, 0, 1))
@@ -52,7 +53,8 @@ def main():
     nrrd.write(os.path.join(out, "scan.nrrd"), xyz, header, index_order="F")
 
     def nibabel_read(path):
-        img = nib.load(path)
+        # mmap=False: a memory map reads nothing until used; every reader here decodes.
+        img = nib.load(path, mmap=False)
         return np.asanyarray(img.dataobj), img.affine
 
     def sitk_read(path):
@@ -64,7 +66,7 @@ def main():
 
     readers = {
         "scan.nii": {"nibabel": nibabel_read, "SimpleITK": sitk_read},
-        "scan.nii.gz": {"nibabel": nibabel_read, "SimpleITK": sitk_read},
+        "scan_gz.nii.gz": {"nibabel": nibabel_read, "SimpleITK": sitk_read},
         "scan.mha": {"SimpleITK": sitk_read},
         "scan_z.mha": {"SimpleITK": sitk_read},
         "scan.nrrd": {"pynrrd": pynrrd_read, "SimpleITK": sitk_read},

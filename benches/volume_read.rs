@@ -1,7 +1,7 @@
 //! Read speed per format against the reference readers, on the same files, in one run.
 //!
 //! `benches/volume_read.py` writes one 256 x 256 x 120 int16 MR-like volume as
-//! `scan.nii`, `scan.nii.gz` (nibabel), `scan.mha`, `scan_z.mha` (SimpleITK, raw and zlib)
+//! `scan.nii`, `scan_gz.nii.gz` (nibabel; see volume_read.py for the name), `scan.mha`, `scan_z.mha` (SimpleITK, raw and zlib)
 //! and `scan.nrrd` (pynrrd, gzip), and times nibabel, SimpleITK and pynrrd reading each
 //! file it can (median of 15). Then criterion times `radflow::volume::read_scan` on each
 //! file, and the bench prints, per file, radflow's median (15 runs, taken right after the
@@ -20,7 +20,7 @@ use radflow::volume::read_scan;
 
 const FILES: &[&str] = &[
     "scan.nii",
-    "scan.nii.gz",
+    "scan_gz.nii.gz",
     "scan.mha",
     "scan_z.mha",
     "scan.nrrd",
