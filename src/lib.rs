@@ -27,6 +27,7 @@ pub mod workspace;
 // Formats and numerical building blocks the built-in stages use.
 pub mod dicom;
 pub mod imaging;
+pub mod inflate;
 pub mod learn;
 pub mod metaimage;
 pub mod nifti;

@@ -212,19 +212,29 @@ fn decode_into(
 ) -> Result<(), MetaImageError> {
     let mut input = std::io::BufReader::new(input);
     let got = if header.compressed {
-        let gzip = {
-            use std::io::BufRead;
-            input
-                .fill_buf()
-                .map_err(|e| MetaImageError::io("read", file, e))?
-                .starts_with(&[0x1f, 0x8b])
-        };
-        let mut decoder: Box<dyn Read + '_> = if gzip {
-            Box::new(flate2::bufread::MultiGzDecoder::new(input))
+        // The compressed data is read whole (the caller bounded it by the file's length) and
+        // inflated at once by libdeflate when it fills `out` exactly; anything else (several
+        // gzip members, a wrong size, damage) goes through the flate2 stream, which names it.
+        let mut compressed = Vec::new();
+        input
+            .read_to_end(&mut compressed)
+            .map_err(|e| MetaImageError::io("read", file, e))?;
+        let gzip = compressed.starts_with(&[0x1f, 0x8b]);
+        let whole = if gzip {
+            crate::inflate::gunzip_into(&compressed, out)
         } else {
-            Box::new(flate2::bufread::ZlibDecoder::new(input))
+            crate::inflate::zlib_into(&compressed, out)
         };
-        fill(&mut *decoder, out, file, true)?
+        if whole {
+            out.len()
+        } else {
+            let mut decoder: Box<dyn Read + '_> = if gzip {
+                Box::new(flate2::bufread::MultiGzDecoder::new(&compressed[..]))
+            } else {
+                Box::new(flate2::bufread::ZlibDecoder::new(&compressed[..]))
+            };
+            fill(&mut *decoder, out, file, true)?
+        }
     } else {
         fill(&mut input, out, file, false)?
     };
