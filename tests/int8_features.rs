@@ -75,13 +75,38 @@ int8 = [i for i in model.graph.initializer if i.data_type == onnx.TensorProto.IN
 a, b = np.load('int8/features.npy'), np.load('fp32/features.npy')
 assert a.shape == b.shape, (a.shape, b.shape)
 rel = np.linalg.norm(a - b) / np.linalg.norm(b)
-print(ops.count('QuantizeLinear'), len(int8), rel)
+qdq = sum(op in ('QuantizeLinear', 'DequantizeLinear') or op.startswith('QLinear') for op in ops)
+print(ops.count('QuantizeLinear'), len(int8), rel, qdq)
 "#,
     );
     let mut parts = report.split_whitespace();
     let quantize_nodes: usize = parts.next().unwrap().parse().unwrap();
     let int8_weights: usize = parts.next().unwrap().parse().unwrap();
     let relative_error: f64 = parts.next().unwrap().parse().unwrap();
+    let quantization_operators: usize = parts.next().unwrap().parse().unwrap();
+    // radflow states which model made each features stage and its precision, counting the
+    // quantization operators ONNX's own reader finds in the file.
+    let meta = |stage: &str| {
+        let shown: serde_json::Value =
+            serde_json::from_str(&p.run(&["show", stage, "--json"]).ok().stdout).unwrap();
+        shown["meta"]["feature_model"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let int8_model = meta("int8");
+    assert!(
+        int8_model.starts_with("`model.onnx` of stage `quantize` (blake3 ")
+            && int8_model.ends_with(&format!(
+                ": int8 ({quantization_operators} quantization operators)"
+            )),
+        "{int8_model} ({report})"
+    );
+    let fp32_model = meta("fp32");
+    assert!(
+        fp32_model.starts_with("models/tiny_cnn.onnx (blake3 ") && fp32_model.ends_with(": fp32"),
+        "{fp32_model}"
+    );
     assert!(quantize_nodes > 0, "{report}");
     assert!(int8_weights > 0, "{report}");
     // int8 activations and weights of a tiny random network calibrated on a handful of

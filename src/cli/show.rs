@@ -27,7 +27,27 @@ struct Shown {
     classes: std::collections::BTreeMap<String, usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     groups: Option<usize>,
+    /// The dataset's one-value metadata (its feature family, the model that made its
+    /// features); lists, maps and blobs are left out.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    meta: std::collections::BTreeMap<String, serde_json::Value>,
     rows: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// [`Shown::meta`].
+fn scalar_meta(output: &CachedOutput) -> std::collections::BTreeMap<String, serde_json::Value> {
+    output
+        .dataset
+        .meta()
+        .iter()
+        .filter(|(_, v)| {
+            matches!(
+                v,
+                Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_)
+            )
+        })
+        .map(|(k, v)| (k.clone(), crate::exchange::to_json(v)))
+        .collect()
 }
 
 pub fn show(args: ShowArgs) -> Result<(), Error> {
@@ -121,6 +141,7 @@ fn json_of(
         fields: description.fields.iter().map(|f| f.to_spec()).collect(),
         classes: description.classes,
         groups: description.groups,
+        meta: scalar_meta(output),
         rows,
     }
 }
@@ -147,6 +168,9 @@ fn print_text(
     }
     if let (Some(group), Some(n)) = (&description.roles.group, description.groups) {
         println!("groups   {group}: {n}");
+    }
+    for (key, value) in scalar_meta(output) {
+        println!("meta     {key}: {}", cell_text(&value));
     }
     let specs: Vec<FieldSpec> = description.fields.iter().map(|f| f.to_spec()).collect();
     let name_width = specs.iter().map(|s| s.name.len()).max().unwrap_or(2).max(5);

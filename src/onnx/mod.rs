@@ -16,6 +16,7 @@ mod feature_config;
 mod features;
 mod image_ref;
 mod model;
+mod model_precision;
 mod model_spec;
 mod packer;
 pub mod runtime;
@@ -27,6 +28,7 @@ pub use feature_config::{ChannelOrder, FeatureConfig, Layout, MAX_BATCH_VALUES, 
 pub use features::FeatureExtractor;
 pub use image_ref::{ImageRef, ImageRefError};
 pub use model::Model;
+pub use model_precision::{Precision, precision as model_precision};
 pub use model_spec::{DimSpec, ModelSpec, ShapeSpec, ValueSpec};
 pub use runtime::RuntimeError;
 pub use tensor_info::{Dim, TensorInfo, ValueKind};

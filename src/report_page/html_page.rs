@@ -151,6 +151,18 @@ fn what_was_run(page: &mut String, report: &StudyReport, summaries: &[SplitSumma
     if !others.is_empty() {
         let _ = writeln!(page, "<li>Other heads: {}.</li>", escape(&others));
     }
+    let models = distinct_in_order(
+        runs.iter()
+            .map(|r| r.feature_model.as_str())
+            .filter(|m| !m.is_empty()),
+    );
+    if !models.is_empty() {
+        let _ = writeln!(
+            page,
+            "<li>CNN features made by {}.</li>",
+            escape(&models.join("; "))
+        );
+    }
     let classes = distinct_in_order(
         runs.iter()
             .flat_map(|r| r.class_names.iter().map(String::as_str)),

@@ -73,6 +73,8 @@ struct RunMetrics<'a> {
     head_settings: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     feature_family: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    feature_model: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     learning_rate: Option<LearningRate>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -138,6 +140,7 @@ pub fn metrics_json(
                 head: &r.head,
                 head_settings: &r.head_settings,
                 feature_family: &r.feature_family,
+                feature_model: &r.feature_model,
                 learning_rate: r.learning_rate,
                 steps: r.steps,
                 batch: r.batch,

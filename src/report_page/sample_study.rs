@@ -123,6 +123,7 @@ fn sample_run(
         head: super::study_report::softmax(),
         head_settings: String::new(),
         feature_family: String::new(),
+        feature_model: String::new(),
         learning_rate: Some(LearningRate {
             base: 0.1,
             min: 0.001,

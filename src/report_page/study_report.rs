@@ -114,6 +114,10 @@ pub struct RunSummary {
     /// feature stage's name); older summaries lack it and form one unnamed family.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub feature_family: String,
+    /// The model that made the features and its precision ("`model.onnx` of stage
+    /// `quantize` (blake3 ...): int8 (...)"); empty for features no model made.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub feature_model: String,
     /// The softmax head's training schedule; the other heads have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub learning_rate: Option<LearningRate>,

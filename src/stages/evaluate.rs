@@ -42,8 +42,9 @@ struct SplitIds {
 
 impl Stage for Evaluate {
     const KIND: &'static str = "evaluate";
-    /// 2: the run summary names its head. 3: and the family of its features.
-    const VERSION: u32 = 3;
+    /// 2: the run summary names its head. 3: and the family of its features. 4: and the
+    /// model that made them.
+    const VERSION: u32 = 4;
     const LIGHT: bool = true;
     const ABOUT: &'static str =
         "test accuracy, per-class precision/recall/F1, confusion matrix, patient-level vote";
@@ -77,6 +78,11 @@ impl Stage for Evaluate {
             .inputs("features")
             .first()
             .map(feature_family::family_of)
+            .unwrap_or_default();
+        let feature_model = ctx
+            .inputs("features")
+            .first()
+            .map(feature_family::model_of)
             .unwrap_or_default();
         if split.test.is_empty() {
             return Err(StageError::invalid(
@@ -125,6 +131,7 @@ impl Stage for Evaluate {
                 (None, false) => head.settings(),
             },
             feature_family,
+            feature_model,
             learning_rate: config.map(|c| LearningRate {
                 base: c.base_learning_rate,
                 min: c.min_learning_rate,

@@ -12,6 +12,10 @@ use crate::stage_api::Upstream;
 /// The dataset meta key a feature stage writes.
 pub const META: &str = "feature_family";
 
+/// The meta key naming the model that made CNN features and its precision (fp32, int8),
+/// which the report states.
+pub const MODEL_META: &str = "feature_model";
+
 /// The `(key, value)` a feature stage of `family` adds to its output meta.
 pub fn meta_entry(family: &str) -> (String, Value) {
     (META.to_string(), Value::from(family.to_string()))
@@ -25,6 +29,18 @@ pub fn family_of(upstream: &Upstream) -> String {
         .get(META)
         .and_then(Value::as_str)
         .map_or_else(|| upstream.stage.clone(), str::to_string)
+}
+
+/// The model that made the features `upstream` holds, in words; empty when it names none
+/// (radiomics, a command stage's features).
+pub fn model_of(upstream: &Upstream) -> String {
+    upstream
+        .dataset
+        .meta()
+        .get(MODEL_META)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::onnx::{FeatureConfig, FeatureExtractor, ImageRef, Network};
 use crate::report_page::CNN_FAMILY;
 use crate::stage_api::StageError;
 use crate::stage_api::{Emit, MapRequest, OnError, StageContext};
-use crate::stage_api::{FileInput, FileParam, ParamError, Port, Stage};
+use crate::stage_api::{FileInput, FileParam, ParamError, ParamFile, Port, Stage};
 
 /// The model file, the network's description (input, output, preprocessing: see
 /// [`Network`]), and execution settings, as one flat YAML mapping.
@@ -67,8 +67,9 @@ pub struct OnnxFeatures {
 
 impl Stage for OnnxFeatures {
     const KIND: &'static str = "onnx_features";
-    /// 2: the output's meta names its feature family (`CNN`).
-    const VERSION: u32 = 2;
+    /// 2: the output's meta names its feature family (`CNN`). 3: and the model that made the
+    /// features, with its precision (`feature_model`).
+    const VERSION: u32 = 3;
     const ABOUT: &'static str =
         "one feature vector per image from an ONNX network (batched, through ONNX Runtime)";
     const PORTS: &'static [Port] = &[Port::one("images")];
@@ -145,6 +146,7 @@ impl Stage for OnnxFeatures {
         })?;
         let channels = first.int("channels").unwrap_or(1) as u32;
         let model = ctx.file_param("model", &self.params.model)?;
+        let feature_model = self.describe_model(&model)?;
         let config = self.config(width as u32, height as u32, channels, ctx.threads());
         let extractor =
             FeatureExtractor::new(model.path.clone(), config).map_err(|e| {
@@ -209,12 +211,42 @@ impl Stage for OnnxFeatures {
         let family = self
             .feature_family()
             .expect("onnx_features names its family");
-        let meta = BTreeMap::from([feature_family::meta_entry(&family)]);
+        let meta = BTreeMap::from([
+            feature_family::meta_entry(&family),
+            (
+                feature_family::MODEL_META.to_string(),
+                Value::from(feature_model),
+            ),
+        ]);
         Ok(Dataset::new(output.records, meta)?.with_roles(&images.roles()))
     }
 }
 
 impl OnnxFeatures {
+    /// `models/squeezenet1_1.onnx (blake3 1a2b3c4d5e6f): fp32`: which network made the
+    /// features and in which arithmetic, for the report (an int8 model from a quantizing
+    /// stage reads `` `model.onnx` of stage `quantize` (...): int8, ... ``).
+    fn describe_model(&self, model: &ParamFile) -> Result<String, StageError> {
+        let bytes = std::fs::read(&model.path).map_err(|e| {
+            StageError::file(
+                model.path.display().to_string(),
+                format!("cannot read: {e}"),
+            )
+        })?;
+        let precision = crate::onnx::model_precision(&bytes).map_err(|e| {
+            StageError::invalid(format!(
+                "{}: not an ONNX model's protobuf: {e}",
+                self.params.model
+            ))
+        })?;
+        let hex = model.digest.to_hex();
+        Ok(format!(
+            "{} (blake3 {}): {precision}",
+            self.params.model,
+            &hex[..12]
+        ))
+    }
+
     fn config(&self, width: u32, height: u32, channels: u32, jobs: usize) -> FeatureConfig {
         let p = &self.params;
         FeatureConfig {

@@ -36,8 +36,9 @@ pub struct Report {
 
 impl Stage for Report {
     const KIND: &'static str = "report";
-    /// 2: the comparison table, its verdicts and the link to the run's `times.html`.
-    const VERSION: u32 = 2;
+    /// 2: the comparison table, its verdicts and the link to the run's `times.html`. 3: which
+    /// model (and precision: fp32, int8) made the features.
+    const VERSION: u32 = 3;
     const LIGHT: bool = true;
     const ABOUT: &'static str =
         "tables, plots (PNG and SVG), an HTML page and metrics.json over a sweep of evaluations";
