@@ -37,7 +37,8 @@ pub struct Report {
 impl Stage for Report {
     const KIND: &'static str = "report";
     /// 2: the comparison table, its verdicts and the link to the run's `times.html`. 3: which
-    /// model (and precision: fp32, int8) made the features.
+    /// model (and precision: fp32, int8) made the features; PNG figures written with fast
+    /// compression.
     const VERSION: u32 = 3;
     const LIGHT: bool = true;
     const ABOUT: &'static str =
