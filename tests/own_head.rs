@@ -105,7 +105,8 @@ fn export(p: &Project, instance: &str, dir: &str) {
     p.run(&args).ok();
 }
 
-/// One evaluation record, exported: (test_accuracy, test_slices).
+/// The summary record of an evaluation (beside its test cases), exported: (test_accuracy,
+/// test_slices).
 fn evaluation(p: &Project, instance: &str) -> (f64, u64) {
     let dir = format!("export/{}", instance.replace(['[', ']', '='], "_"));
     export(p, instance, &dir);
@@ -113,7 +114,8 @@ fn evaluation(p: &Project, instance: &str) -> (f64, u64) {
         p.path(),
         &format!(
             "import pandas as pd; r = pd.read_csv('{dir}/records.csv'); \
-             print(repr(float(r.test_accuracy[0])), int(r.test_slices[0]))"
+             r = r[r.id == 'evaluation'].iloc[0]; \
+             print(repr(float(r.test_accuracy)), int(r.test_slices))"
         ),
     );
     let mut parts = out.split_whitespace();

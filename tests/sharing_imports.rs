@@ -254,3 +254,61 @@ fn a_file_imported_twice_through_other_imports_is_loaded_once() {
     p.run(&["run"]).ok();
     assert_eq!(p.read("out/radflow/hello/m.txt"), "shared\n");
 }
+
+#[test]
+fn status_names_the_imported_definition_whose_change_reruns_a_stage() {
+    let p = Project::new()
+        .file("stages/lab.yaml", &definitions("one"))
+        .file("radflow.yaml", &pipeline("stages/lab.yaml"));
+    p.run(&["run"]).ok();
+    let before = p.run(&["status"]).ok();
+    assert!(
+        !before.stdout.contains("imported definition"),
+        "{}",
+        before.stdout
+    );
+    let changed = definitions("two");
+    p.write("stages/lab.yaml", &changed);
+    let status = p.run(&["status"]).ok();
+    let row = status
+        .stdout
+        .lines()
+        .find(|l| l.contains("hello"))
+        .unwrap_or_else(|| panic!("{}", status.stdout));
+    let expected = format!(
+        "(imported definition `stages/lab.yaml` changed, blake3 {} -> {})",
+        &blake3_hex(&definitions("one"))[..12],
+        &blake3_hex(&changed)[..12]
+    );
+    assert!(
+        row.contains("parameter") && row.contains(&expected),
+        "{row}"
+    );
+}
+
+#[test]
+fn a_drifted_pin_in_a_dirty_git_tree_names_the_uncommitted_changes() {
+    let defs = definitions("committed");
+    let p = Project::new().file("stages/lab.yaml", &defs).file(
+        "radflow.yaml",
+        &pipeline(&format!(
+            "{{path: stages/lab.yaml, blake3: {}}}",
+            blake3_hex(&defs)
+        )),
+    );
+    git(p.path(), &["init", "--quiet"]);
+    git(p.path(), &["add", "."]);
+    git(p.path(), &["commit", "--quiet", "-m", "study"]);
+    p.run(&["run"]).ok();
+    p.write("stages/lab.yaml", &definitions("edited"));
+    let run = p.run(&["run"]).code(2);
+    let root = git(p.path(), &["rev-parse", "--show-toplevel"]);
+    let expected = format!("`stages/lab.yaml` has uncommitted changes in the git tree at `{root}`");
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+
+    // Committed, the drift is no longer a working-tree matter: the pin alone refuses it.
+    git(p.path(), &["commit", "--quiet", "-am", "edited"]);
+    let run = p.run(&["run"]).code(2);
+    assert!(run.stderr.contains("is pinned to blake3"), "{}", run.stderr);
+    assert!(!run.stderr.contains("uncommitted"), "{}", run.stderr);
+}

@@ -1,7 +1,9 @@
 //! Two labs: lab A runs the tiny study and packs it; lab B unpacks it next to its own copy of
 //! the data, runs it with its own cache and checks with `radflow verify --reference` that it
-//! reproduced A; a reference whose metric moved by 1e-6 relative is "within tolerance", a
-//! changed threshold "differs", and `radflow diff` names the items that changed.
+//! reproduced A, against A's pack and against A's exported stage outputs; a reference whose
+//! metric or feature value moved by 1e-6 relative is "within tolerance", by 1e-2 or with a
+//! changed threshold "differs", and `radflow diff` names the items (slices, patients, flipped
+//! test cases) that changed.
 
 mod common;
 
@@ -45,6 +47,22 @@ stages:
 "#;
 
 const COHORT: [&str; 6] = ["--patients", "12", "--size", "48", "--slices", "8,10"];
+
+/// Lab A: the tiny study run in its own folder with its own cache.
+fn lab_a() -> Project {
+    let mut synth = vec!["synth", "--out", "data"];
+    synth.extend(COHORT);
+    let a = Project::new().file("radflow.yaml", STUDY);
+    a.run(&synth).ok();
+    fs::create_dir_all(a.path().join("models")).unwrap();
+    fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/models/tiny_cnn.onnx"),
+        a.path().join("models/tiny_cnn.onnx"),
+    )
+    .unwrap();
+    a.run(&["run"]).ok();
+    a
+}
 
 /// Lab B: the unpacked study in `study/`, its own data copy and model beside the pipeline.
 fn lab_b(pack: &Path) -> Project {
@@ -136,17 +154,7 @@ fn verdict_of(stdout: &str, check: &str) -> String {
 
 #[test]
 fn lab_b_reproduces_lab_a_then_tolerance_and_a_changed_threshold_are_told_apart() {
-    let mut synth = vec!["synth", "--out", "data"];
-    synth.extend(COHORT);
-    let a = Project::new().file("radflow.yaml", STUDY);
-    a.run(&synth).ok();
-    fs::create_dir_all(a.path().join("models")).unwrap();
-    fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/models/tiny_cnn.onnx"),
-        a.path().join("models/tiny_cnn.onnx"),
-    )
-    .unwrap();
-    a.run(&["run"]).ok();
+    let a = lab_a();
     a.run(&["pack", "--to", "a.tar"]).ok();
     let pack = a.path().join("a.tar");
 
@@ -232,7 +240,11 @@ fn lab_b_reproduces_lab_a_then_tolerance_and_a_changed_threshold_are_told_apart(
         "the slices are named: {}",
         diff.stdout
     );
-    assert!(!diff.stdout.contains("patients:"), "{}", diff.stdout);
+    assert!(
+        !diff.stdout.lines().any(|l| l.starts_with("patients:")),
+        "the patients stage did not change: {}",
+        diff.stdout
+    );
 }
 
 #[test]
@@ -257,4 +269,185 @@ fn verify_against_a_pack_of_another_pipeline_compares_nothing() {
         "{}",
         run.stderr
     );
+}
+
+/// Multiplies one value of `<dir>/features.npy` (row 0) by `1 + relative` with numpy, as
+/// float32: of row 0's non-zero values, the one whose float32 result is nearest the intended
+/// change. Prints nothing; returns the record id of row 0.
+fn perturb_feature(dir: &Path, relative: f64) -> String {
+    common::python::require(&["numpy", "pandas"]);
+    let script = format!(
+        r#"
+import numpy as np, pandas as pd
+f = np.load("features.npy")
+row = f[0].astype(np.float64)
+best, err = None, None
+for j, x in enumerate(row):
+    if x == 0: continue
+    y = np.float32(x * (1 + {relative}))
+    e = abs(abs(float(y) - x) / abs(x) - {relative})
+    if err is None or e < err: best, err = j, e
+f[0, best] = np.float32(row[best] * (1 + {relative}))
+np.save("features.npy", f)
+print(pd.read_csv("records.csv", dtype=str)["id"][0])
+"#
+    );
+    common::python::run(dir, &script).trim().to_string()
+}
+
+#[test]
+fn lab_b_verifies_against_exports_a_perturbed_feature_and_a_changed_threshold() {
+    let a = lab_a();
+    a.run(&["pack", "--pseudonymize", "--to", "a.tar"]).ok();
+    a.run(&["export", "--all", "--to", "exports"]).ok();
+    let exports = a.path().join("exports");
+    let b = lab_b(&a.path().join("a.tar"));
+    b.run(&["run", "study/radflow.yaml"]).ok();
+
+    let same = b
+        .run(&[
+            "verify",
+            "study/radflow.yaml",
+            "--reference",
+            exports.to_str().unwrap(),
+        ])
+        .ok();
+    for stage in [
+        "patients",
+        "slices",
+        "lesions",
+        "resized",
+        "features",
+        "head",
+        "evaluation",
+    ] {
+        assert_eq!(verdict_of(&same.stdout, stage), "same", "{}", same.stdout);
+    }
+
+    b.run(&["export", "study/radflow.yaml", "features", "--to", "near"])
+        .ok();
+    let record = perturb_feature(&b.path().join("near"), 1e-6);
+    let near = b
+        .run(&["verify", "study/radflow.yaml", "--reference", "near"])
+        .ok();
+    assert_eq!(
+        verdict_of(&near.stdout, "features"),
+        "within tolerance (max rel 1.0e-6)",
+        "{}",
+        near.stdout
+    );
+
+    b.run(&["export", "study/radflow.yaml", "features", "--to", "far"])
+        .ok();
+    perturb_feature(&b.path().join("far"), 1e-2);
+    let far = b
+        .run(&[
+            "verify",
+            "study/radflow.yaml",
+            "--reference",
+            "far",
+            "--json",
+        ])
+        .code(3);
+    let rows: serde_json::Value = serde_json::from_str(&far.stdout).unwrap();
+    let features = &rows[0];
+    assert_eq!(features["verdict"], "differs", "{rows}");
+    assert_eq!(features["floats_beyond"], 1, "{rows}");
+    let detail = features["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("first at record `{record}` field `features`")),
+        "{detail}"
+    );
+
+    // A threshold changed in lab B: A's exports tell which stages differ, and `diff` names
+    // the slices and patients that changed between B's two runs.
+    let changed = b
+        .run(&[
+            "verify",
+            "study/radflow.yaml",
+            "--reference",
+            exports.to_str().unwrap(),
+            "--set",
+            "lesions.min_pixels=40",
+        ])
+        .code(3);
+    assert_eq!(verdict_of(&changed.stdout, "slices"), "same");
+    let lesions = verdict_of(&changed.stdout, "lesions");
+    assert!(
+        lesions.starts_with("differs") && lesions.contains("of the reference are not here"),
+        "{lesions}"
+    );
+    let diff = b
+        .run(&["diff", "study/radflow.yaml", "last~1", "last", "--json"])
+        .ok();
+    let stages: Vec<serde_json::Value> = serde_json::from_str(&diff.stdout).unwrap();
+    let stage = |name: &str| {
+        stages
+            .iter()
+            .find(|s| s["stage"] == name)
+            .unwrap_or_else(|| panic!("no `{name}` in {}", diff.stdout))
+    };
+    let removed = stage("lesions")["removed"].as_array().unwrap();
+    let patients = stage("lesions")["patients"].as_array().unwrap();
+    assert!(!removed.is_empty(), "{}", diff.stdout);
+    for slice in removed {
+        let slice = slice.as_str().unwrap();
+        let patient = slice.split('/').next().unwrap();
+        assert!(slice.starts_with("SYN-") && slice.contains("/z"), "{slice}");
+        assert!(patients.iter().any(|p| p == patient), "{}", diff.stdout);
+    }
+    assert!(stage("evaluation")["metrics"]["test_accuracy"]["delta"].is_f64());
+
+    // A head trained without standardizing predicts the same test cases otherwise: `diff`
+    // names each flipped case with its patient, as `verify` against A's export does.
+    b.run(&[
+        "run",
+        "study/radflow.yaml",
+        "--set",
+        "head.standardize=false",
+    ])
+    .ok();
+    let diff = b
+        .run(&["diff", "study/radflow.yaml", "last~1", "last", "--json"])
+        .ok();
+    let stages: Vec<serde_json::Value> = serde_json::from_str(&diff.stdout).unwrap();
+    let evaluation = stages.iter().find(|s| s["stage"] == "evaluation").unwrap();
+    let flipped = evaluation["flipped"]
+        .as_array()
+        .expect("flipped test cases");
+    let text = b
+        .run(&["diff", "study/radflow.yaml", "last~1", "last"])
+        .ok();
+    let verify = b
+        .run(&[
+            "verify",
+            "study/radflow.yaml",
+            "--reference",
+            exports.to_str().unwrap(),
+            "--set",
+            "head.standardize=false",
+        ])
+        .code(3);
+    println!("{}\n{}", text.stdout, verify.stdout);
+    for flip in flipped {
+        let (id, patient) = (
+            flip["id"].as_str().unwrap(),
+            flip["patient"].as_str().unwrap(),
+        );
+        assert!(id.starts_with(patient), "{flip}");
+        assert_ne!(flip["before"], flip["after"]);
+        let line = format!(
+            "flipped {id} (patient {patient}): {} -> {}",
+            flip["before"].as_str().unwrap(),
+            flip["after"].as_str().unwrap()
+        );
+        assert!(text.stdout.contains(&line), "{line}\n{}", text.stdout);
+        let line = format!(
+            "flipped {id} (patient {patient}): {} here, {} in the reference",
+            flip["after"].as_str().unwrap(),
+            flip["before"].as_str().unwrap()
+        );
+        assert!(verify.stdout.contains(&line), "{line}\n{}", verify.stdout);
+    }
+    assert!(!flipped.is_empty(), "{}", diff.stdout);
 }

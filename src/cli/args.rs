@@ -218,8 +218,13 @@ pub struct ShowArgs {
 pub struct ExportArgs {
     /// The pipeline file (default ./radflow.yaml) and the stage, or one instance of a swept
     /// stage (`head[seed=3]`); a swept stage's name exports every instance, one subfolder each.
-    #[arg(value_name = "[PIPELINE] STAGE", num_args = 1..=2, required = true)]
+    /// With --all, only the pipeline file (if not ./radflow.yaml).
+    #[arg(value_name = "[PIPELINE] STAGE", num_args = 1..=2, required_unless_present = "all")]
     pub targets: Vec<String>,
+    /// Every stage: one subfolder per instance (`DIR/<instance>/`), what `radflow verify
+    /// --reference DIR` compares another lab's run with.
+    #[arg(long)]
+    pub all: bool,
     /// The folder to write (refused if it exists and is not empty, unless --force).
     #[arg(long, value_name = "DIR")]
     pub to: PathBuf,
@@ -252,11 +257,13 @@ pub struct VerifyArgs {
     pub pipeline: PipelineArgs,
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Compare with another lab's pack instead of recomputing against our lock file: record
-    /// counts exactly, summaries and metrics within tolerance (cached results are reused).
-    #[arg(long, value_name = "PACK")]
+    /// Compare with another lab's pack (record counts exactly, summaries and metrics within
+    /// tolerance) or exports (`radflow export`: every value; ids and discrete values exactly,
+    /// floats within tolerance) instead of recomputing against our lock file (cached results
+    /// are reused).
+    #[arg(long, value_name = "PACK_OR_EXPORT")]
     pub reference: Option<PathBuf>,
-    /// Relative tolerance for floats (with --reference).
+    /// Relative tolerance for floats (with --reference): |a - b| <= atol + rtol * |reference|.
     #[arg(long, value_name = "R", default_value_t = 1e-5)]
     pub rtol: f64,
     /// Absolute tolerance for floats (with --reference).

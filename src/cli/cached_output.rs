@@ -32,11 +32,12 @@ pub struct CachedOutput {
     pub dataset: Arc<Dataset>,
 }
 
-/// Every instance of `name` (a stage, or one instance `head[seed=3]`) with its cached output;
-/// an error names each that is not in the cache and why.
+/// Every instance of `name` (a stage, or one instance `head[seed=3]`; `None`: every instance
+/// of the pipeline) with its cached output; an error names each that is not in the cache and
+/// why.
 pub fn cached_outputs(
     pipeline: &PipelineArgs,
-    name: &str,
+    name: Option<&str>,
 ) -> Result<(Loaded, Store, Vec<CachedOutput>), Error> {
     let loaded = load(pipeline)?;
     let plan = &loaded.plan;
@@ -44,10 +45,10 @@ pub fn cached_outputs(
         .instances
         .iter()
         .enumerate()
-        .filter(|(_, inst)| inst.stage == name || inst.id == name)
+        .filter(|(_, inst)| name.is_none_or(|name| inst.stage == name || inst.id == name))
         .map(|(i, _)| i)
         .collect();
-    if matching.is_empty() {
+    if let (true, Some(name)) = (matching.is_empty(), name) {
         let mut names: Vec<&str> = plan.instances.iter().map(|i| i.stage.as_str()).collect();
         names.dedup();
         let ids = plan.instances.iter().map(|i| i.id.as_str());
@@ -64,7 +65,10 @@ pub fn cached_outputs(
         RunOptions::local(1, false, true),
         log.last_keys(),
     );
-    let selection = select(plan, &[name.to_string()], &[])?;
+    let selection = match name {
+        Some(name) => select(plan, &[name.to_string()], &[])?,
+        None => crate::plan::Selection::all(plan),
+    };
     let predictions = predict(&state, &selection);
     state.stat.save();
     let mut found = Vec::new();
@@ -92,9 +96,12 @@ pub fn cached_outputs(
         }
     }
     if !missing.is_empty() {
+        let fix = match name {
+            Some(name) => format!("`radflow run --only {name}` computes it"),
+            None => "`radflow run` computes them".to_string(),
+        };
         return Err(Error::Failed(format!(
-            "not in the cache for the pipeline as it is now: {}; `radflow run --only {name}` \
-             computes it",
+            "not in the cache for the pipeline as it is now: {}; {fix}",
             missing.join(", ")
         )));
     }

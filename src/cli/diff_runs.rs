@@ -1,6 +1,8 @@
 //! `radflow diff RUN_A RUN_B`: per stage, which items (records: patients, slices, test cases)
 //! were added, removed or changed between two runs as the cache recorded them, and for a
-//! changed item which fields changed (a flipped prediction shows as its label field).
+//! changed item which fields changed. For an evaluation (any output whose test cases carry
+//! `predicted`): the test cases whose prediction flipped, with patient and class before ->
+//! after; for any output with metrics: each metric's delta.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +16,7 @@ use crate::digest::Digest;
 use crate::error::Error;
 use crate::exec::run_log;
 use crate::lockfile::{LockFile, lock_path};
+use crate::stages::evaluate::PREDICTED_FIELD;
 
 /// Items listed per stage and kind of change before "and N more".
 const SHOWN: usize = 20;
@@ -25,9 +28,34 @@ struct StageDiff {
     removed: Vec<String>,
     /// Item id -> `field: old -> new` lines.
     changed: BTreeMap<String, Vec<String>>,
+    /// The patients of the items added, removed or changed (from the outputs' group field).
+    #[serde(skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    patients: std::collections::BTreeSet<String>,
+    /// Test cases whose predicted class changed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    flipped: Vec<Flip>,
+    /// Metric name -> before, after and their difference (`None` where one side lacks it).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    metrics: BTreeMap<String, MetricDelta>,
     /// Why items could not be compared (an output no longer in the cache).
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Flip {
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patient: Option<String>,
+    before: String,
+    after: String,
+}
+
+#[derive(Debug, Serialize)]
+struct MetricDelta {
+    before: Option<f64>,
+    after: Option<f64>,
+    delta: Option<f64>,
 }
 
 pub fn diff_runs(args: &DiffArgs, a: &str, b: &str) -> Result<(), Error> {
@@ -51,7 +79,10 @@ pub fn diff_runs(args: &DiffArgs, a: &str, b: &str) -> Result<(), Error> {
             x.and_then(|d| dataset(&store, d)),
             y.and_then(|d| dataset(&store, d)),
         ) {
-            (Some(da), Some(db)) => items(&da, &db, &mut diff),
+            (Some(da), Some(db)) => {
+                items(&da, &db, &mut diff);
+                diff.metrics = metric_deltas(&da, &db);
+            }
             (None, _) if x.is_none() => diff.note = Some(format!("only in {b}")),
             (_, None) if y.is_none() => diff.note = Some(format!("only in {a}")),
             _ => diff.note = Some("an output is no longer in the cache; rerun to compare".into()),
@@ -80,6 +111,35 @@ pub fn diff_runs(args: &DiffArgs, a: &str, b: &str) -> Result<(), Error> {
                 .map(|n| format!(" ({n})"))
                 .unwrap_or_default()
         );
+        if !d.patients.is_empty() {
+            let names: Vec<&str> = d.patients.iter().map(String::as_str).take(SHOWN).collect();
+            let more = d.patients.len().saturating_sub(SHOWN);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            println!("  patients: {}{more}", names.join(", "));
+        }
+        for flip in d.flipped.iter().take(SHOWN) {
+            let patient = flip
+                .patient
+                .as_ref()
+                .map(|p| format!(" (patient {p})"))
+                .unwrap_or_default();
+            println!(
+                "  flipped {}{patient}: {} -> {}",
+                flip.id, flip.before, flip.after
+            );
+        }
+        if d.flipped.len() > SHOWN {
+            println!("  flipped ... and {} more", d.flipped.len() - SHOWN);
+        }
+        for (name, m) in &d.metrics {
+            let show = |x: Option<f64>| x.map_or("(none)".to_string(), |x| format!("{x:.4}"));
+            let delta = m.delta.map(|x| format!(" ({x:+.4})")).unwrap_or_default();
+            println!("  {name}: {} -> {}{delta}", show(m.before), show(m.after));
+        }
         for (sign, list) in [("+", &d.added), ("-", &d.removed)] {
             for id in list.iter().take(SHOWN) {
                 println!("  {sign} {id}");
@@ -161,9 +221,27 @@ fn dataset(store: &Store, digest: &Digest) -> Option<Dataset> {
 }
 
 fn items(a: &Dataset, b: &Dataset, diff: &mut StageDiff) {
+    let group = b.roles().group.or(a.roles().group);
+    // An item names its patient unless its id already does (slices are `<patient>/z042`).
+    let patient_of = |record: &crate::dataset::Record| {
+        group
+            .as_ref()
+            .and_then(|g| record.fields.get(g))
+            .and_then(crate::exchange::to_cell)
+    };
+    let mut named = |record: &crate::dataset::Record| {
+        let patient = patient_of(record);
+        if let Some(p) = &patient {
+            diff.patients.insert(p.clone());
+        }
+        match patient {
+            Some(p) if !record.id.starts_with(&p) => format!("{} (patient {p})", record.id),
+            _ => record.id.clone(),
+        }
+    };
     for record in a.records() {
         match b.get(&record.id) {
-            None => diff.removed.push(record.id.clone()),
+            None => diff.removed.push(named(record)),
             Some(other) if other.fields != record.fields => {
                 let mut fields = Vec::new();
                 let keys: std::collections::BTreeSet<&String> =
@@ -173,17 +251,59 @@ fn items(a: &Dataset, b: &Dataset, diff: &mut StageDiff) {
                     if x != y {
                         fields.push(format!("{key}: {} -> {}", shown(x), shown(y)));
                     }
+                    if key == PREDICTED_FIELD && x != y {
+                        diff.flipped.push(Flip {
+                            id: record.id.clone(),
+                            patient: group
+                                .as_ref()
+                                .and_then(|g| other.fields.get(g))
+                                .and_then(crate::exchange::to_cell),
+                            before: shown(x),
+                            after: shown(y),
+                        });
+                    }
                 }
-                diff.changed.insert(record.id.clone(), fields);
+                diff.changed.insert(named(record), fields);
             }
             Some(_) => {}
         }
     }
     for record in b.records() {
         if a.get(&record.id).is_none() {
-            diff.added.push(record.id.clone());
+            diff.added.push(named(record));
         }
     }
+}
+
+/// The deltas of the numeric entries of two outputs' `metrics` (meta), where any changed.
+fn metric_deltas(a: &Dataset, b: &Dataset) -> BTreeMap<String, MetricDelta> {
+    let metrics = |d: &Dataset| -> BTreeMap<String, Option<f64>> {
+        match d.meta().get("metrics") {
+            Some(Value::Map(map)) => map.iter().map(|(k, v)| (k.clone(), v.as_f64())).collect(),
+            _ => BTreeMap::new(),
+        }
+    };
+    let (x, y) = (metrics(a), metrics(b));
+    let names: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+    let mut out = BTreeMap::new();
+    for name in names {
+        let (before, after) = (
+            x.get(name).copied().flatten(),
+            y.get(name).copied().flatten(),
+        );
+        if before != after {
+            let delta = before.zip(after).map(|(p, q)| q - p);
+            out.insert(
+                name.clone(),
+                MetricDelta {
+                    before,
+                    after,
+                    delta,
+                },
+            );
+        }
+    }
+    out
 }
 
 /// A field value in a line: scalars as they are, anything bigger by its type (`<blob>`).

@@ -1,5 +1,6 @@
 //! `radflow export [PIPELINE] STAGE --to DIR`: a stage's cached output as a dataset directory
-//! (README: "Datasets"), for numpy and pandas.
+//! (README: "Datasets"), for numpy and pandas. `--all`: every stage's, `DIR/<instance>/` each
+//! (`/` in an instance id becomes `_`), for another lab's `verify --reference DIR`.
 //!
 //! Nothing runs: the output must be in the cache for the pipeline as it is. The folder is
 //! written beside its target under a hidden temp name and renamed into place at the end, so an
@@ -16,7 +17,19 @@ use crate::error::Error;
 use crate::exchange::{DatasetJson, WriteOptions, describe, write_dataset_dir};
 
 pub fn export(args: ExportArgs) -> Result<(), Error> {
-    let (pipeline, stage) = split_targets(&args.targets);
+    let (pipeline, stage) = match (args.all, args.targets.as_slice()) {
+        (false, _) => {
+            let (pipeline, stage) = split_targets(&args.targets);
+            (pipeline, Some(stage))
+        }
+        (true, []) => (None, None),
+        (true, [pipeline]) => (Some(pipeline.into()), None),
+        (true, _) => {
+            return Err(Error::Usage(
+                "`--all` exports every stage; name only the pipeline file".into(),
+            ));
+        }
+    };
     let pipeline_args = PipelineArgs {
         pipeline,
         cache: args.cache.clone(),
@@ -35,7 +48,7 @@ pub fn export(args: ExportArgs) -> Result<(), Error> {
     let building =
         crate::durable::AtomicDir::create_beside(target, store.durability()).map_err(io)?;
     let fields = (!args.fields.is_empty()).then_some(args.fields.as_slice());
-    let single = outputs.len() == 1;
+    let single = outputs.len() == 1 && !args.all;
     let mut written = Vec::new();
     for output in &outputs {
         let dir = if single {

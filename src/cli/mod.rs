@@ -11,6 +11,7 @@ mod export;
 mod gc;
 mod inspect;
 mod kinds;
+mod memory_blobs;
 mod pack;
 mod run;
 mod run_times;
@@ -22,6 +23,7 @@ mod tolerance;
 mod trust;
 mod update_imports;
 mod verify;
+mod verify_export;
 mod verify_reference;
 mod worker;
 

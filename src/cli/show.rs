@@ -57,7 +57,7 @@ pub fn show(args: ShowArgs) -> Result<(), Error> {
         cache: args.cache.clone(),
         set: args.set.clone(),
     };
-    let (_, store, outputs) = cached_outputs(&pipeline_args, stage)?;
+    let (_, store, outputs) = cached_outputs(&pipeline_args, Some(stage))?;
     let blobs = StoreBlobs(&store);
     let mut shown = Vec::new();
     for output in &outputs {

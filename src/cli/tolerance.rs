@@ -12,6 +12,63 @@ pub struct Tolerance {
     pub atol: f64,
 }
 
+impl Tolerance {
+    /// numpy's `isclose` rule, `reference` being the second argument: `|a - b| <= atol +
+    /// rtol * |b|`. Two NaNs agree (a lab that computed NaN where we did is reproducing us).
+    pub fn allows(self, ours: f64, reference: f64) -> bool {
+        if ours.is_nan() || reference.is_nan() {
+            return ours.is_nan() && reference.is_nan();
+        }
+        ours == reference || (ours - reference).abs() <= self.atol + self.rtol * reference.abs()
+    }
+}
+
+/// Element-wise comparison of many floats (a stage's arrays and float columns): how many
+/// were compared, how many lie beyond tolerance, the largest differences, and where the
+/// first one beyond is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FloatTally {
+    pub compared: usize,
+    pub beyond: usize,
+    /// Values that differ at all (within tolerance or not).
+    pub unequal: usize,
+    pub max_abs: f64,
+    /// Over reference values that are not zero.
+    pub max_rel: f64,
+    /// The first value beyond tolerance: (record id, field).
+    pub first_beyond: Option<(String, String)>,
+}
+
+impl FloatTally {
+    /// Adds one pair; `at` names the record and field for the first one beyond tolerance.
+    pub fn add(
+        &mut self,
+        ours: f64,
+        reference: f64,
+        tolerance: Tolerance,
+        at: impl FnOnce() -> (String, String),
+    ) {
+        self.compared += 1;
+        if ours == reference || (ours.is_nan() && reference.is_nan()) {
+            return;
+        }
+        self.unequal += 1;
+        let diff = (ours - reference).abs();
+        if diff.is_finite() {
+            self.max_abs = self.max_abs.max(diff);
+            if reference != 0.0 && reference.is_finite() {
+                self.max_rel = self.max_rel.max(diff / reference.abs());
+            }
+        }
+        if !tolerance.allows(ours, reference) {
+            self.beyond += 1;
+            if self.first_beyond.is_none() {
+                self.first_beyond = Some(at());
+            }
+        }
+    }
+}
+
 /// How two results compare.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -48,13 +105,12 @@ pub fn compare(ours: &Value, reference: &Value, tolerance: Tolerance) -> Verdict
                 let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) else {
                     return Verdict::Differs(format!("{shown}: {x} vs reference {y}"));
                 };
-                let diff = (x - y).abs();
-                if diff > tolerance.atol + tolerance.rtol * y.abs() {
+                if !tolerance.allows(x, y) {
                     return Verdict::Differs(format!("{shown}: {x} vs reference {y}"));
                 }
                 exact = false;
                 if y != 0.0 {
-                    max_rel = max_rel.max(diff / y.abs());
+                    max_rel = max_rel.max((x - y).abs() / y.abs());
                 }
             }
             (x, y) => {
@@ -126,5 +182,47 @@ mod tests {
             };
             assert_eq!(word, expected, "{ours} vs {reference}: {verdict:?}");
         }
+    }
+
+    #[test]
+    fn the_tolerance_rule_is_numpys_isclose() {
+        let tol = Tolerance {
+            rtol: 1e-5,
+            atol: 1e-8,
+        };
+        // Expected values from numpy.isclose(a, b, rtol=1e-5, atol=1e-8) (b the reference).
+        let cases = [
+            (1.0, 1.0, true),
+            (1.0 + 1e-6, 1.0, true),
+            (1.0 + 2e-5, 1.0, false),
+            (1e-9, 0.0, true),
+            (1e-7, 0.0, false),
+            (100.0, 100.001, true),
+            (100.0, 100.01, false),
+            (f64::NAN, f64::NAN, true),
+            (f64::NAN, 1.0, false),
+            (f64::INFINITY, f64::INFINITY, true),
+            (f64::INFINITY, 1.0, false),
+        ];
+        for (a, b, expected) in cases {
+            assert_eq!(tol.allows(a, b), expected, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn a_tally_counts_values_beyond_tolerance_and_names_the_first() {
+        let tol = Tolerance {
+            rtol: 1e-5,
+            atol: 0.0,
+        };
+        let mut tally = FloatTally::default();
+        let pairs = [(1.0, 1.0), (2.000001, 2.0), (3.1, 3.0), (4.0, 4.2)];
+        for (i, (a, b)) in pairs.into_iter().enumerate() {
+            tally.add(a, b, tol, || (format!("r{i}"), "x".into()));
+        }
+        assert_eq!((tally.compared, tally.unequal, tally.beyond), (4, 3, 2));
+        assert_eq!(tally.first_beyond, Some(("r2".into(), "x".into())));
+        assert!((tally.max_abs - 0.2).abs() < 1e-12);
+        assert!((tally.max_rel - 0.2 / 4.2).abs() < 1e-12);
     }
 }

@@ -5,7 +5,8 @@
 //! imports is loaded once; a file reached again while it is being loaded is a cycle); a pinned
 //! import whose bytes have another blake3 is an error unless the caller asked to see the
 //! differences (`radflow update-imports`); git is only asked for commits and blobs (`rev-parse`,
-//! `show`), never to change a working tree.
+//! `show`) and, when a local pin drifted, whether the file has uncommitted changes (`status`),
+//! never to change a working tree.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -149,10 +150,21 @@ impl<'a> Resolver<'a> {
                 && let Some(pin) = pinned
                 && pin != blake3
             {
+                let dirty = match &source {
+                    ImportSource::Local(path) => uncommitted(path)
+                        .map(|root| {
+                            format!(
+                                " (`{id}` has uncommitted changes in the git tree at `{}`)",
+                                root.display()
+                            )
+                        })
+                        .unwrap_or_default(),
+                    ImportSource::Git { .. } => String::new(),
+                };
                 return Err(at(
                     SpecErrorKind::Pin,
                     format!(
-                        "`{id}` is pinned to blake3 {pin} but its content has blake3 {blake3}; if the change is wanted, run `radflow update-imports`"
+                        "`{id}` is pinned to blake3 {pin} but its content has blake3 {blake3}{dirty}; if the change is wanted, run `radflow update-imports`"
                     ),
                 ));
             }
@@ -378,6 +390,20 @@ fn pin_of(entry: &ImportDoc) -> Result<Option<Digest>, String> {
             .map_err(|e: crate::digest::ParseDigestError| format!("`blake3`: {e}")),
         _ => Ok(None),
     }
+}
+
+/// The top of the git working tree holding `file` when `file` has uncommitted changes there;
+/// `None` when it is clean, not in a git tree, or git cannot be run. Only asked when a pin has
+/// drifted, to say why: the pin already refuses the bytes, a dirty tree is the likely cause.
+fn uncommitted(file: &Path) -> Option<PathBuf> {
+    let dir = file.parent()?;
+    let name = file.file_name()?.to_str()?;
+    let status = git(dir, &["status", "--porcelain", "--", name]).ok()?;
+    if status.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let top = git(dir, &["rev-parse", "--show-toplevel"]).ok()?;
+    Some(PathBuf::from(String::from_utf8_lossy(&top).trim()))
 }
 
 /// Runs `git -C dir args`; its stdout, or its stderr as the error.

@@ -10,6 +10,11 @@
 //! so an own head is judged on exactly the cases, and by exactly the code, of the built-in
 //! ones; its runs are named after the stage that predicted.
 //!
+//! Beside the `evaluation` record (metrics and the run summary) the output holds one record
+//! per test case, in the split's order: its id, the true class and the patient under the
+//! features' own field names (the output's roles say which), and `predicted`. So `radflow
+//! diff` and `verify --reference` can name the test cases whose prediction flipped.
+//!
 //! Its `run.json` blob is the report's per-run summary (the validation curve comes from the
 //! head, the feature family from the features' meta: see `feature_family`), so a `report`
 //! gathers any number of evaluations without reading heads or features again.
@@ -21,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::feature_family;
 use super::feature_matrix::FeatureMatrix;
 use super::fitted_head::FittedHead;
+use super::study_fields::{CLASS_FIELD, PATIENT_FIELD};
 use crate::dataset::{Dataset, Record, Value};
 use crate::learn::{evaluate, patient_vote};
 use crate::report_page::{ClassMetrics, LearningRate, RunSummary, SplitMode};
@@ -43,8 +49,8 @@ struct SplitIds {
 impl Stage for Evaluate {
     const KIND: &'static str = "evaluate";
     /// 2: the run summary names its head. 3: and the family of its features. 4: and the
-    /// model that made them.
-    const VERSION: u32 = 4;
+    /// model that made them. 5: one record per test case with its true and predicted class.
+    const VERSION: u32 = 5;
     const LIGHT: bool = true;
     const ABOUT: &'static str =
         "test accuracy, per-class precision/recall/F1, confusion matrix, patient-level vote";
@@ -162,7 +168,7 @@ impl Stage for Evaluate {
         };
         let accuracy = Value::float(evaluation.accuracy).unwrap_or(Value::Null);
         let vote_accuracy = Value::float(vote.evaluation.accuracy).unwrap_or(Value::Null);
-        let record = Record::new("evaluation")
+        let record = Record::new(SUMMARY_ID)
             .with("test_accuracy", accuracy.clone())
             .with("patient_vote_accuracy", vote_accuracy.clone())
             .with("test_slices", truth.len())
@@ -172,10 +178,29 @@ impl Stage for Evaluate {
             ("test_accuracy".to_string(), accuracy),
             ("patient_vote_accuracy".to_string(), vote_accuracy),
         ]);
+        let features_roles = ctx.input("features")?.roles();
+        let class_field = features_roles.class.as_deref().unwrap_or(CLASS_FIELD);
+        let patient_field = features_roles.group.as_deref().unwrap_or(PATIENT_FIELD);
+        let mut records = vec![record];
+        for (i, id) in split.test.iter().enumerate() {
+            if id == SUMMARY_ID {
+                return Err(StageError::invalid(format!(
+                    "a test case is named `{SUMMARY_ID}`, the id of the summary record"
+                )));
+            }
+            records.push(
+                Record::new(id.as_str())
+                    .with(class_field, classes[truth[i]].as_str())
+                    .with(patient_field, patients[i])
+                    .with(PREDICTED_FIELD, classes[predicted[i]].as_str()),
+            );
+        }
+        let roles = crate::dataset::Roles::new(class_field, patient_field);
         Ok(Dataset::new(
-            vec![record],
+            records,
             BTreeMap::from([("metrics".to_string(), Value::Map(metrics))]),
-        )?)
+        )?
+        .with_roles(&roles))
     }
 }
 
@@ -238,6 +263,11 @@ fn predictions(
     }
     Ok(proba)
 }
+
+/// The id of the record with the metrics and the run summary.
+pub const SUMMARY_ID: &str = "evaluation";
+/// The field of a test case's record with the class the head predicted.
+pub const PREDICTED_FIELD: &str = "predicted";
 
 /// The field of a predictions dataset evaluate reads.
 const PROBABILITIES: &str = "probabilities";

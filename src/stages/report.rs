@@ -62,12 +62,15 @@ impl Stage for Report {
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError> {
         let mut runs = Vec::new();
         for upstream in ctx.inputs("runs") {
-            let record = upstream.dataset.get("evaluation").ok_or_else(|| {
-                StageError::invalid(format!(
-                    "input `{}` is not an `evaluate` output",
-                    upstream.stage
-                ))
-            })?;
+            let record = upstream
+                .dataset
+                .get(super::evaluate::SUMMARY_ID)
+                .ok_or_else(|| {
+                    StageError::invalid(format!(
+                        "input `{}` is not an `evaluate` output",
+                        upstream.stage
+                    ))
+                })?;
             let run: RunSummary = ctx.read_json(record.blob("run")?)?;
             runs.push((upstream, run));
         }
