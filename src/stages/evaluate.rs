@@ -195,7 +195,14 @@ impl Stage for Evaluate {
                     .with(PREDICTED_FIELD, classes[predicted[i]].as_str()),
             );
         }
-        let roles = crate::dataset::Roles::new(class_field, patient_field);
+        // The group role lets `diff` and `verify` name each flipped case's patient. No class
+        // role: the engine counts records by class for the run summary and the lock, and an
+        // evaluation's cases (plus its summary record, which has no class) are not data
+        // flowing through the study.
+        let roles = crate::dataset::Roles {
+            class: None,
+            group: Some(patient_field.to_string()),
+        };
         Ok(Dataset::new(
             records,
             BTreeMap::from([("metrics".to_string(), Value::Map(metrics))]),
