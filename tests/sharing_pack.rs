@@ -241,6 +241,49 @@ fn a_truncated_pack_is_refused() {
     assert!(!p.exists("out-b/radflow.yaml"));
 }
 
+#[test]
+fn a_zstd_pack_is_the_same_tar_compressed_and_is_checked_like_one() {
+    let (p, plain) = small_pack();
+    p.run(&["pack", "--to", "small.tar.zst"]).ok();
+    let compressed = fs::read(p.path().join("small.tar.zst")).unwrap();
+    assert_eq!(compressed[..4], [0x28, 0xB5, 0x2F, 0xFD], "zstd magic");
+    // zstd's own decoder gives back the plain pack of the same study, byte for byte.
+    let tar = zstd::decode_all(&compressed[..]).unwrap();
+    assert_eq!(tar, fs::read(&plain).unwrap());
+    // Recognised by content, whatever the name.
+    fs::write(p.path().join("renamed.pack"), &compressed).unwrap();
+    p.run(&["unpack", "renamed.pack", "--to", "out-z"]).ok();
+    assert_eq!(p.read("out-z/scripts/hello.sh"), "echo hello-from-lab-a\n");
+    // Tampered inside the compression: refused by the member's hash, nothing written.
+    let mut tampered = tar.clone();
+    let at = tampered
+        .windows(16)
+        .position(|w| w == b"hello-from-lab-a")
+        .expect("the script is in the tar");
+    tampered[at] = b'j';
+    fs::write(
+        p.path().join("bad.tar.zst"),
+        zstd::encode_all(&tampered[..], 3).unwrap(),
+    )
+    .unwrap();
+    let run = p.run(&["unpack", "bad.tar.zst", "--to", "out-bad"]).code(3);
+    assert!(
+        run.stderr.contains("changed after packing"),
+        "{}",
+        run.stderr
+    );
+    assert!(!p.exists("out-bad/radflow.yaml"));
+    // Truncated: refused, nothing written.
+    fs::write(
+        p.path().join("cut.tar.zst"),
+        &compressed[..compressed.len() / 2],
+    )
+    .unwrap();
+    let run = p.run(&["unpack", "cut.tar.zst", "--to", "out-cut"]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(!p.exists("out-cut/radflow.yaml"));
+}
+
 /// A tar with a valid manifest naming `member`, whose entry is written with `name` and `kind`.
 fn hostile_pack(p: &Project, name: &[u8], kind: tar::EntryType, link: Option<&str>) {
     let body = b"owned\n";

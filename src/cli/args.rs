@@ -296,7 +296,8 @@ pub struct UpdateImportsArgs {
 pub struct PackArgs {
     #[command(flatten)]
     pub pipeline: PipelineArgs,
-    /// The pack to write (a plain tar).
+    /// The pack to write: a plain tar, or zstd-compressed when the name ends in `.zst`
+    /// (`study.tar.zst`).
     #[arg(long, value_name = "FILE")]
     pub to: PathBuf,
     /// Replace the cohort's patient ids by keyed hashes in every packed file (the key is

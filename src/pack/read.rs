@@ -1,7 +1,7 @@
 //! Reading a pack: every member checked before anything is written.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::{Component, Path};
 
 use super::PackError;
@@ -13,6 +13,13 @@ use crate::durable::{Durability, write_beside};
 /// The largest manifest read (a hostile header may claim any size).
 const MAX_MANIFEST: u64 = 16 << 20;
 
+/// The zstd frame's magic number (a `.tar.zst` pack).
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+
+/// How much larger than the file a compressed pack's members may be in all: text and
+/// models compress 2-10x; a pack claiming more is a decompression bomb.
+const MAX_ZSTD_RATIO: u64 = 1024;
+
 /// Reads and checks the pack at `file`: its manifest and every member's bytes.
 pub fn read_pack(file: &Path) -> Result<(Manifest, BTreeMap<String, Vec<u8>>), PackError> {
     let malformed = |message: String| PackError::Malformed {
@@ -23,12 +30,30 @@ pub fn read_pack(file: &Path) -> Result<(Manifest, BTreeMap<String, Vec<u8>>), P
         path: file.to_path_buf(),
         message,
     };
-    let handle = std::fs::File::open(file).map_err(|source| PackError::Io {
+    let io = |source| PackError::Io {
         path: file.to_path_buf(),
         source,
-    })?;
-    let pack_size = handle.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-    let mut archive = tar::Archive::new(handle);
+    };
+    let mut handle = std::fs::File::open(file).map_err(io)?;
+    let file_size = handle.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+    let mut magic = [0u8; 4];
+    let compressed = handle.read_exact(&mut magic).is_ok() && magic == ZSTD_MAGIC;
+    handle.rewind().map_err(io)?;
+    // Every member must fit in what the file can hold: itself, or its bound when compressed.
+    let mut left = if compressed {
+        file_size.saturating_mul(MAX_ZSTD_RATIO)
+    } else {
+        file_size
+    };
+    let reader: Box<dyn Read> = if compressed {
+        Box::new(
+            zstd::stream::read::Decoder::new(handle)
+                .map_err(|e| malformed(format!("cannot read the zstd stream: {e}")))?,
+        )
+    } else {
+        Box::new(handle)
+    };
+    let mut archive = tar::Archive::new(reader);
     let entries = archive
         .entries()
         .map_err(|e| malformed(format!("cannot read the tar: {e}")))?;
@@ -61,12 +86,20 @@ pub fn read_pack(file: &Path) -> Result<(Manifest, BTreeMap<String, Vec<u8>>), P
                 None => return Err(malformed(format!("member `{name}` is not in the manifest"))),
             },
         };
-        if size > limit || size > pack_size {
+        if size > limit {
             return Err(malformed(format!(
                 "member `{name}` claims {size} bytes, more than the manifest allows ({limit})"
             )));
         }
-        let mut bytes = Vec::with_capacity(size as usize);
+        if size > left {
+            return Err(malformed(format!(
+                "member `{name}` claims {size} bytes, more than a pack of {file_size} bytes holds"
+            )));
+        }
+        left -= size;
+        // Reserve no more than the plain file could hold: a compressed pack's bytes must
+        // arrive before they take memory.
+        let mut bytes = Vec::with_capacity(size.min(file_size) as usize);
         entry
             .by_ref()
             .take(size)

@@ -1,4 +1,5 @@
-//! Writing a pack: the manifest, then the members, as a plain ustar/GNU tar.
+//! Writing a pack: the manifest, then the members, as a plain ustar/GNU tar, compressed with
+//! zstd when the file name ends in `.zst` (`study.tar.zst`, which `tar --zstd -xf` opens).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,12 +39,20 @@ pub fn write_pack(
     for (path, (_, bytes)) in members {
         append(&mut builder, path, bytes).map_err(io)?;
     }
-    let tar = builder.into_inner().map_err(io)?;
+    let mut tar = builder.into_inner().map_err(io)?;
+    if to.extension().is_some_and(|e| e == "zst") {
+        // One thread and a fixed level: equal inputs still give equal packs.
+        tar = zstd::encode_all(&tar[..], ZSTD_LEVEL).map_err(io)?;
+    }
     // Absolute, so a bare file name still has a folder to flush.
     let target = std::path::absolute(to).unwrap_or_else(|_| to.to_path_buf());
     write_beside(&target, &tar, Durability::Safe).map_err(io)?;
     Ok(tar.len() as u64)
 }
+
+/// zstd's level for packs: models dominate a pack's size and barely compress, so a higher
+/// level only costs time.
+const ZSTD_LEVEL: i32 = 9;
 
 fn append(builder: &mut tar::Builder<Vec<u8>>, path: &str, bytes: &[u8]) -> std::io::Result<()> {
     let mut header = tar::Header::new_gnu();
