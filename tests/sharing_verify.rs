@@ -141,6 +141,14 @@ fn first_float(value: &mut serde_json::Value, path: String, relative: f64) -> Op
 }
 
 /// The verdict `verify` printed for `check` (its line without the name).
+/// `radflow verify study/radflow.yaml --reference REFERENCE [extra...]` in lab B's folder.
+fn verify(b: &Project, reference: &Path, extra: &[&str]) -> common::Run {
+    let reference = reference.to_str().expect("a UTF-8 path");
+    let mut args = vec!["verify", "study/radflow.yaml", "--reference", reference];
+    args.extend_from_slice(extra);
+    b.run(&args)
+}
+
 fn verdict_of(stdout: &str, check: &str) -> String {
     stdout
         .lines()
@@ -160,14 +168,7 @@ fn lab_b_reproduces_lab_a_then_tolerance_and_a_changed_threshold_are_told_apart(
 
     let b = lab_b(&pack);
     b.run(&["run", "study/radflow.yaml"]).ok();
-    let same = b
-        .run(&[
-            "verify",
-            "study/radflow.yaml",
-            "--reference",
-            pack.to_str().unwrap(),
-        ])
-        .ok();
+    let same = verify(&b, &pack, &[]).ok();
     let lines: Vec<&str> = same.stdout.lines().collect();
     let verdicts = |word: &str| lines.iter().filter(|l| l.contains(word)).count();
     println!(
@@ -182,14 +183,7 @@ fn lab_b_reproduces_lab_a_then_tolerance_and_a_changed_threshold_are_told_apart(
 
     let perturbed = a.path().join("perturbed.tar");
     let moved = perturbed_pack(&pack, &perturbed, 1e-6);
-    let within = b
-        .run(&[
-            "verify",
-            "study/radflow.yaml",
-            "--reference",
-            perturbed.to_str().unwrap(),
-        ])
-        .ok();
+    let within = verify(&b, &perturbed, &[]).ok();
     assert_eq!(
         verdict_of(&within.stdout, "report metrics.json"),
         "within tolerance (max rel 1.0e-6)",
@@ -197,26 +191,10 @@ fn lab_b_reproduces_lab_a_then_tolerance_and_a_changed_threshold_are_told_apart(
     );
     let far = a.path().join("far.tar");
     perturbed_pack(&pack, &far, 1e-3);
-    let beyond = b
-        .run(&[
-            "verify",
-            "study/radflow.yaml",
-            "--reference",
-            far.to_str().unwrap(),
-        ])
-        .code(3);
+    let beyond = verify(&b, &far, &[]).code(3);
     assert!(verdict_of(&beyond.stdout, "report metrics.json").starts_with("differs"));
 
-    let changed = b
-        .run(&[
-            "verify",
-            "study/radflow.yaml",
-            "--reference",
-            pack.to_str().unwrap(),
-            "--set",
-            "lesions.fraction=0.6",
-        ])
-        .code(3);
+    let changed = verify(&b, &pack, &["--set", "lesions.fraction=0.6"]).code(3);
     assert_eq!(verdict_of(&changed.stdout, "patients"), "same");
     assert!(verdict_of(&changed.stdout, "lesions").starts_with("differs"));
 
@@ -304,14 +282,7 @@ fn lab_b_verifies_against_exports_a_perturbed_feature_and_a_changed_threshold() 
     let b = lab_b(&a.path().join("a.tar"));
     b.run(&["run", "study/radflow.yaml"]).ok();
 
-    let same = b
-        .run(&[
-            "verify",
-            "study/radflow.yaml",
-            "--reference",
-            exports.to_str().unwrap(),
-        ])
-        .ok();
+    let same = verify(&b, &exports, &[]).ok();
     for stage in [
         "patients",
         "slices",
@@ -327,9 +298,7 @@ fn lab_b_verifies_against_exports_a_perturbed_feature_and_a_changed_threshold() 
     b.run(&["export", "study/radflow.yaml", "features", "--to", "near"])
         .ok();
     let record = perturb_feature(&b.path().join("near"), 1e-6);
-    let near = b
-        .run(&["verify", "study/radflow.yaml", "--reference", "near"])
-        .ok();
+    let near = verify(&b, &b.path().join("near"), &[]).ok();
     assert_eq!(
         verdict_of(&near.stdout, "features"),
         "within tolerance (max rel 1.0e-6)",
@@ -340,15 +309,7 @@ fn lab_b_verifies_against_exports_a_perturbed_feature_and_a_changed_threshold() 
     b.run(&["export", "study/radflow.yaml", "features", "--to", "far"])
         .ok();
     perturb_feature(&b.path().join("far"), 1e-2);
-    let far = b
-        .run(&[
-            "verify",
-            "study/radflow.yaml",
-            "--reference",
-            "far",
-            "--json",
-        ])
-        .code(3);
+    let far = verify(&b, &b.path().join("far"), &["--json"]).code(3);
     let rows: serde_json::Value = serde_json::from_str(&far.stdout).unwrap();
     let features = &rows[0];
     assert_eq!(features["verdict"], "differs", "{rows}");
@@ -361,16 +322,7 @@ fn lab_b_verifies_against_exports_a_perturbed_feature_and_a_changed_threshold() 
 
     // A threshold changed in lab B: A's exports tell which stages differ, and `diff` names
     // the slices and patients that changed between B's two runs.
-    let changed = b
-        .run(&[
-            "verify",
-            "study/radflow.yaml",
-            "--reference",
-            exports.to_str().unwrap(),
-            "--set",
-            "lesions.min_pixels=40",
-        ])
-        .code(3);
+    let changed = verify(&b, &exports, &["--set", "lesions.min_pixels=40"]).code(3);
     assert_eq!(verdict_of(&changed.stdout, "slices"), "same");
     let lesions = verdict_of(&changed.stdout, "lesions");
     assert!(
@@ -418,16 +370,7 @@ fn lab_b_verifies_against_exports_a_perturbed_feature_and_a_changed_threshold() 
     let text = b
         .run(&["diff", "study/radflow.yaml", "last~1", "last"])
         .ok();
-    let verify = b
-        .run(&[
-            "verify",
-            "study/radflow.yaml",
-            "--reference",
-            exports.to_str().unwrap(),
-            "--set",
-            "head.standardize=false",
-        ])
-        .code(3);
+    let verify = verify(&b, &exports, &["--set", "head.standardize=false"]).code(3);
     println!("{}\n{}", text.stdout, verify.stdout);
     for flip in flipped {
         let (id, patient) = (
