@@ -7,7 +7,7 @@
 //! refused as truncated before anything is allocated.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use super::datatype;
@@ -152,7 +152,11 @@ fn open_whole(path: &Path) -> Result<Source<'static>, NiftiError> {
     // One gzip member holds at most 4 GiB (its size field is 32 bits), and deflate expands
     // at most 1032-fold: a trailer claiming more is not believed.
     if gzipped && length <= u64::from(u32::MAX) {
-        let compressed = std::fs::read(path).map_err(|e| NiftiError::io("read", path, e))?;
+        // The file is open already: read it from its start rather than opening it again.
+        let mut compressed = Vec::with_capacity(length as usize);
+        file.rewind()
+            .and_then(|_| file.read_to_end(&mut compressed))
+            .map_err(|e| NiftiError::io("read", path, e))?;
         let limit = length.saturating_mul(MAX_DEFLATE_RATIO).min(MAX_BYTES);
         if let Some(bytes) = crate::inflate::gunzip_whole(&compressed, limit) {
             let capacity = bytes.len() as u64;

@@ -80,16 +80,9 @@ impl Stage for Evaluate {
             .collect();
         let matrix = FeatureMatrix::load(ctx, ctx.input("features")?, Some(&classes))?;
         // `input` succeeded, so the port holds exactly one upstream.
-        let feature_family = ctx
-            .inputs("features")
-            .first()
-            .map(feature_family::family_of)
-            .unwrap_or_default();
-        let feature_model = ctx
-            .inputs("features")
-            .first()
-            .map(feature_family::model_of)
-            .unwrap_or_default();
+        let features = ctx.inputs("features").first();
+        let feature_family = features.map(feature_family::family_of).unwrap_or_default();
+        let feature_model = features.map(feature_family::model_of).unwrap_or_default();
         if split.test.is_empty() {
             return Err(StageError::invalid(
                 "the head's test split is empty; raise `split.test`",
