@@ -34,6 +34,7 @@ pub mod nifti;
 pub mod nrrd;
 pub mod onnx;
 pub mod radiomics;
+pub mod raw_read;
 pub mod report_page;
 pub mod scan_volume;
 pub mod seg;

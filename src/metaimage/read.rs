@@ -98,7 +98,12 @@ pub fn read(path: &Path) -> Result<MetaImage, MetaImageError> {
         check_capacity(&header, &chunk, share, path)?;
         chunks.push(chunk);
     }
-    let mut samples = Samples::zeros(header.element_type, header.sample_count() as usize);
+    let count = header.sample_count() as usize;
+    let sample_bytes = header.element_type.size_bytes() as u64;
+    if !header.compressed && sample_bytes > 0 && share % sample_bytes == 0 {
+        return read_raw(header, &chunks, count, share, files);
+    }
+    let mut samples = Samples::zeros(header.element_type, count);
     let buffer = samples.as_bytes_mut();
     for (chunk, out) in chunks.iter().zip(buffer.chunks_mut(share.max(1) as usize)) {
         let mut file =
@@ -106,6 +111,37 @@ pub fn read(path: &Path) -> Result<MetaImage, MetaImageError> {
         file.seek(SeekFrom::Start(chunk.start))
             .map_err(|e| MetaImageError::io("read", &chunk.path, e))?;
         decode_into(&header, file.take(chunk.available), out, &chunk.path)?;
+    }
+    finish(header, samples, files)
+}
+
+/// Uncompressed data: each file's share is read straight into the samples, which are not
+/// cleared first (as ITK reads them; zeroing 1.4x'd the read, see `raw_read`).
+fn read_raw(
+    header: Header,
+    chunks: &[Chunk],
+    count: usize,
+    share: u64,
+    files: Vec<PathBuf>,
+) -> Result<MetaImage, MetaImageError> {
+    let mut samples = Samples::with_capacity(header.element_type, count);
+    let per_chunk = (share / header.element_type.size_bytes() as u64) as usize;
+    for chunk in chunks {
+        let mut file =
+            File::open(&chunk.path).map_err(|e| MetaImageError::io("open", &chunk.path, e))?;
+        file.seek(SeekFrom::Start(chunk.start))
+            .map_err(|e| MetaImageError::io("read", &chunk.path, e))?;
+        let got = samples
+            .append_from_file(&file, per_chunk)
+            .map_err(|e| MetaImageError::io("read", &chunk.path, e))?;
+        if (got as u64) < share {
+            return Err(MetaImageError::DataSize {
+                file: chunk.path.clone(),
+                found: got as u64,
+                expected: share,
+                payload: format!("data of {}; the file is truncated", payload(&header)),
+            });
+        }
     }
     finish(header, samples, files)
 }

@@ -115,6 +115,40 @@ impl Samples {
         }
     }
 
+    /// No samples of `scalar_type`, with room for `count`. The caller bounds `count` first.
+    pub fn with_capacity(scalar_type: ScalarType, count: usize) -> Samples {
+        match scalar_type {
+            ScalarType::I8 => Samples::I8(Vec::with_capacity(count)),
+            ScalarType::U8 => Samples::U8(Vec::with_capacity(count)),
+            ScalarType::I16 => Samples::I16(Vec::with_capacity(count)),
+            ScalarType::U16 => Samples::U16(Vec::with_capacity(count)),
+            ScalarType::I32 => Samples::I32(Vec::with_capacity(count)),
+            ScalarType::U32 => Samples::U32(Vec::with_capacity(count)),
+            ScalarType::I64 => Samples::I64(Vec::with_capacity(count)),
+            ScalarType::U64 => Samples::U64(Vec::with_capacity(count)),
+            ScalarType::F32 => Samples::F32(Vec::with_capacity(count)),
+            ScalarType::F64 => Samples::F64(Vec::with_capacity(count)),
+            ScalarType::Block(size) => Samples::Block {
+                size,
+                bytes: Vec::with_capacity(count.saturating_mul(size)),
+            },
+        }
+    }
+
+    /// Appends up to `count` samples (records, for `Block`) of raw file bytes, in the
+    /// file's byte order, read from `file`'s current position without clearing memory
+    /// first ([`crate::raw_read`]). Returns the bytes read; fewer than asked at the end of
+    /// the file.
+    pub fn append_from_file(
+        &mut self,
+        file: &std::fs::File,
+        count: usize,
+    ) -> std::io::Result<usize> {
+        use crate::raw_read::append_samples;
+        each_numeric!(self, v => append_samples(file, v, count),
+            size, bytes => append_samples(file, bytes, count.saturating_mul(*size)))
+    }
+
     pub fn scalar_type(&self) -> ScalarType {
         match self {
             Samples::I8(_) => ScalarType::I8,
