@@ -100,7 +100,7 @@ pub fn read(path: &Path) -> Result<MetaImage, MetaImageError> {
     }
     let count = header.sample_count() as usize;
     let sample_bytes = header.element_type.size_bytes() as u64;
-    if !header.compressed && sample_bytes > 0 && share % sample_bytes == 0 {
+    if !header.compressed && sample_bytes > 0 && share.is_multiple_of(sample_bytes) {
         return read_raw(header, &chunks, count, share, files);
     }
     let mut samples = Samples::zeros(header.element_type, count);
