@@ -64,5 +64,6 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
-bench: build $(ORT)
+# The Python references (stages, tiny_study) run in the project venv (e2e.sh finds it).
+bench: build $(ORT) $(PYDEPS)
 	bash benches/e2e.sh

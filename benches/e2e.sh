@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end benchmarks of the radflow binary; `make bench` runs it.
 #
-#   bash benches/e2e.sh                    # noop status hash stages cold
+#   bash benches/e2e.sh                    # noop status hash stages cold tiny_study
 #   bash benches/e2e.sh noop hash          # only these sections
 #   bash benches/e2e.sh slurm              # the Slurm section runs only when named
 #   bash benches/e2e.sh slurm_smoke        # the smoke study on Slurm vs locally (named only)
@@ -9,6 +9,7 @@
 #                                          # A/B: no-op, status and cold smoke of this build vs
 #                                          # another binary, and durability safe vs fast, in one
 #                                          # run (named only)
+#   bash benches/e2e.sh tiny_study         # the smoke study cold vs benches/python_study.py
 #
 # Each section builds its own data (deterministic `radflow synth` cohorts, reused when their
 # settings match) under $RADFLOW_BENCH_DIR (default target/bench/e2e) and prints its figures
@@ -19,7 +20,9 @@
 # Settings (environment): BENCH_RUNS (timed repetitions, default 10), INCEPTION_MODEL (the
 # random-weight Inception-v3 for `cold`, default models/inception_v3.onnx; skipped when
 # absent), STUDY_PATIENTS (cohort of that study run, default 122), SLURM_ITEMS (48),
-# SLURM_SLEEP (0.5), SLURM_SHARDS ("1 5 30": shard_seconds values).
+# SLURM_SLEEP (0.5), SLURM_SHARDS ("1 5 30": shard_seconds values), RADFLOW_PYTHON (the
+# interpreter of the Python references, with numpy, pynrrd, Pillow and onnxruntime; default
+# the project venv .radflow/venv made by `make`, else python3).
 # Timing uses hyperfine when it is installed, else a loop over `date +%s.%N`; peak memory
 # always comes from /usr/bin/time.
 
@@ -29,8 +32,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=${RADFLOW_BENCH_DIR:-$ROOT/target/bench/e2e}
 RADFLOW=${RADFLOW_BIN:-$ROOT/target/release/radflow}
 RUNS=${BENCH_RUNS:-10}
-DEFAULT_SECTIONS=(noop status hash stages cold)
-ALL_SECTIONS=(noop status hash stages cold slurm slurm_smoke compare)
+DEFAULT_SECTIONS=(noop status hash stages cold tiny_study)
+ALL_SECTIONS=(noop status hash stages cold slurm slurm_smoke compare tiny_study)
+PYTHON=${RADFLOW_PYTHON:-python3}
+[[ -z ${RADFLOW_PYTHON:-} && -x $ROOT/.radflow/venv/bin/python ]] && PYTHON=$ROOT/.radflow/venv/bin/python
 
 log() { printf '# %s\n' "$*" >&2; }
 die() {
@@ -300,7 +305,7 @@ section_stages() {
         fi
     done
     rm -rf pyout
-    step stages-python python3 "$ROOT/benches/python_reference.py" data/cohort122 pyout --size 299
+    step stages-python "$PYTHON" "$ROOT/benches/python_reference.py" data/cohort122 pyout --size 299
     local pyjson
     pyjson=$(tail -n 1 "$WORK/logs/stages-python.out")
     figure "stages.python_reference_122_patients: $WALL s, peak $RSS_MB MB, cpu $CPU_S s ($pyjson)"
@@ -513,6 +518,60 @@ section_compare() {
     ab compare.cold_noop_cohort "$n" "rm -rf cache/cmp-cold-big" \
         new "$RADFLOW run bench-noop.yaml --cache cache/cmp-cold-big -q" \
         new_fast "RADFLOW_DURABILITY=fast $RADFLOW run bench-noop.yaml --cache cache/cmp-cold-big -q"
+    cd "$ROOT"
+}
+
+# ---- tiny_study: the whole smoke study cold, radflow vs the plain Python reference ----
+section_tiny_study() {
+    command -v hyperfine >/dev/null || die "tiny_study: hyperfine is needed (apt-get install hyperfine)"
+    "$PYTHON" -c "import numpy, nrrd, onnxruntime, PIL" 2>/dev/null ||
+        die "tiny_study: $PYTHON lacks numpy, pynrrd, onnxruntime or Pillow (set RADFLOW_PYTHON)"
+    figure "tiny_study.python: $PYTHON ($("$PYTHON" -c "import sys, numpy, onnxruntime; print(f'Python {sys.version.split()[0]}, numpy {numpy.__version__}, onnxruntime {onnxruntime.__version__}')"))"
+    cohort "$WORK/data/smoke" --patients 24 --size 64 --slices 12,20
+    pipeline_copy pipelines/smoke.yaml bench-tiny demo-data-smoke data/smoke
+    cd "$WORK"
+    local python_cmd="$PYTHON $ROOT/benches/python_study.py data/smoke pystudy-out --model models/tiny_cnn.onnx"
+    # One cold run of each, outside the timing, for the counts and where the time goes.
+    rm -rf cache/tiny-check pystudy-out
+    step tiny-radflow "$RADFLOW" run bench-tiny.yaml --cache cache/tiny-check --json
+    local rf_wall=$WALL
+    "$RADFLOW" show bench-tiny.yaml slices --cache cache/tiny-check --rows 1000000 --json \
+        >"$WORK/logs/tiny-slices.json" 2>"$WORK/logs/tiny-slices.err" || die "tiny_study: radflow show slices failed"
+    # shellcheck disable=SC2086 # python_cmd is a command line
+    step tiny-python $python_cmd
+    local py_wall=$WALL
+    local counts
+    counts=$(py "
+import json
+r = dict(json.load(open('$WORK/logs/tiny-radflow.out'))['instances'])
+rows = json.load(open('$WORK/logs/tiny-slices.json'))['rows']
+p = json.loads(open('$WORK/logs/tiny-python.out').read().strip().splitlines()[-1])
+radflow = {'patients': r['patients']['records'], 'slices': r['slices']['records'],
+           'lesion_slices': sum(1 for x in rows if x['lesion_pixels'] > 0),
+           'resized': r['resized']['records'], 'features': r['features']['records']}
+python = {k: p[k] for k in radflow}
+print(('agree' if radflow == python else 'DIFFER') + ': ' + ', '.join(
+    f'{k} {radflow[k]}' + ('' if radflow[k] == python[k] else f' (python {python[k]})') for k in radflow))")
+    figure "tiny_study.counts: $counts (radflow vs python)"
+    [[ $counts == agree* ]] || die "tiny_study: radflow and the Python reference disagree on the counts"
+    figure "tiny_study.radflow_cold_once: $rf_wall s; $(stage_times "$WORK/logs/tiny-radflow.out" "$rf_wall" | head -n 1)"
+    figure "tiny_study.python_once: $py_wall s; per phase (s): $(py "
+import json
+s = json.loads(open('$WORK/logs/tiny-python.out').read().strip().splitlines()[-1])['seconds']
+print(', '.join(f'{k} {v:.3f}' for k, v in s.items()))")"
+
+    ab tiny_study.cold "$RUNS" "rm -rf cache/tiny-cold pystudy-out" \
+        radflow "$RADFLOW run bench-tiny.yaml --cache cache/tiny-cold -q" \
+        radflow_fast "RADFLOW_DURABILITY=fast $RADFLOW run bench-tiny.yaml --cache cache/tiny-cold -q" \
+        python "$python_cmd"
+    local ratio ratio_fast
+    read -r ratio ratio_fast < <(py "
+import json
+m = {x['command']: x['median'] for x in json.load(open('$WORK/logs/tiny_study.cold.json'))['results']}
+print(f\"{m['python'] / m['radflow']:.2f} {m['python'] / m['radflow_fast']:.2f}\")")
+    figure "tiny_study.python_vs_radflow: $ratio x (python / radflow, medians; target >= 4: $(verdict "$ratio" '>=' 4))"
+    figure "tiny_study.python_vs_radflow_fast: $ratio_fast x (python / radflow with RADFLOW_DURABILITY=fast; target >= 4: $(verdict "$ratio_fast" '>=' 4))"
+    rm -rf pystudy-out
     cd "$ROOT"
 }
 

@@ -6,7 +6,8 @@ for `benches/e2e.sh stages`: pynrrd, numpy and Pillow, one process, one patient 
 
 COHORT is a folder written by `radflow synth`; OUT receives one .npy per lesion slice
 (pixels and mask, as radflow stores them) and one per resized slice. Prints one JSON line
-with the counts and the seconds spent.
+with the counts and the seconds spent. `benches/python_study.py` (the whole study) imports
+`graded_patients`, `patient_slices`, `kept_slices` and `resized` from here.
 
 What it does, per graded patient with both files (radflow's `patients` rules, simplified to
 the grade spellings the synth writes):
@@ -99,6 +100,34 @@ def resized(pixels, box, size):
     return np.asarray(image.resize((size, size), Image.BICUBIC), dtype=np.float32)
 
 
+def patient_slices(scan_path, seg_path):
+    """Stage 2 for one patient: (number of axial slices, its lesion slices). Each lesion
+    slice is (area, name suffix `z003`, pixels, mask, box) with rows along y, as radflow
+    stores slices, and box = (x0, y0, x1, y1) inclusive."""
+    scan, _ = nrrd.read(scan_path)
+    mask = tumor_mask(scan.shape, seg_path)
+    lesion = []
+    for z in range(scan.shape[2]):
+        m = mask[:, :, z].T  # rows are y, x along a row, as radflow stores slices
+        area = int(m.sum())
+        if area == 0:
+            continue
+        ys, xs = np.nonzero(m)
+        box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
+        lesion.append((area, f"z{z:03d}", scan[:, :, z].T, m, box))
+    return scan.shape[2], lesion
+
+
+def kept_slices(lesion, min_pixels):
+    """Stage 3: the slices whose area is >= max(min_pixels, 0.25 x the largest area), and
+    always the largest one; largest first (ties by name)."""
+    if not lesion:
+        return []
+    ranked = sorted(lesion, key=lambda s: (-s[0], s[1]))
+    threshold = max(min_pixels, 0.25 * ranked[0][0])
+    return [s for rank, s in enumerate(ranked) if rank < 1 or s[0] >= threshold]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cohort")
@@ -111,35 +140,20 @@ def main():
     os.makedirs(os.path.join(args.out, "resized"), exist_ok=True)
     patients = slices = lesion_slices = kept = 0
     for pid, _grade, scan_path, seg_path in graded_patients(args.cohort):
-        scan, _ = nrrd.read(scan_path)
-        mask = tumor_mask(scan.shape, seg_path)
+        n_slices, lesion = patient_slices(scan_path, seg_path)
         patients += 1
-        slices += scan.shape[2]
-        lesion = []
-        for z in range(scan.shape[2]):
-            m = mask[:, :, z].T  # rows are y, x along a row, as radflow stores slices
-            area = int(m.sum())
-            if area == 0:
-                continue
-            pixels = scan[:, :, z].T
-            ys, xs = np.nonzero(m)
-            box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
-            name = f"{pid}_z{z:03d}"
+        slices += n_slices
+        lesion_slices += len(lesion)
+        for _area, z, pixels, m, _box in lesion:
+            name = f"{pid}_{z}"
             np.save(os.path.join(args.out, "slices", name + "_pixels.npy"), pixels)
             np.save(os.path.join(args.out, "slices", name + "_mask.npy"), m)
-            lesion.append((area, name, pixels, box))
-        lesion_slices += len(lesion)
-        if not lesion:
-            continue
-        lesion.sort(key=lambda s: (-s[0], s[1]))
-        threshold = max(args.min_pixels, 0.25 * lesion[0][0])
-        for rank, (area, name, pixels, box) in enumerate(lesion):
-            if rank < 1 or area >= threshold:
-                np.save(
-                    os.path.join(args.out, "resized", name + ".npy"),
-                    resized(pixels, box, args.size),
-                )
-                kept += 1
+        for _area, z, pixels, _m, box in kept_slices(lesion, args.min_pixels):
+            np.save(
+                os.path.join(args.out, "resized", f"{pid}_{z}.npy"),
+                resized(pixels, box, args.size),
+            )
+            kept += 1
     print(json.dumps({
         "patients": patients,
         "slices": slices,
