@@ -22,7 +22,8 @@
 # absent), STUDY_PATIENTS (cohort of that study run, default 122), SLURM_ITEMS (48),
 # SLURM_SLEEP (0.5), SLURM_SHARDS ("1 5 30": shard_seconds values), RADFLOW_PYTHON (the
 # interpreter of the Python references, with numpy, pynrrd, Pillow and onnxruntime; default
-# the project venv .radflow/venv made by `make`, else python3).
+# the project venv .radflow/venv made by `make`, else python3), TINY_PATIENTS, TINY_SIZE,
+# TINY_SLICES (the cohort of `tiny_study`, default 24, 64, 12,20: the smoke cohort).
 # Timing uses hyperfine when it is installed, else a loop over `date +%s.%N`; peak memory
 # always comes from /usr/bin/time.
 
@@ -527,10 +528,13 @@ section_tiny_study() {
     "$PYTHON" -c "import numpy, nrrd, onnxruntime, PIL" 2>/dev/null ||
         die "tiny_study: $PYTHON lacks numpy, pynrrd, onnxruntime or Pillow (set RADFLOW_PYTHON)"
     figure "tiny_study.python: $PYTHON ($("$PYTHON" -c "import sys, numpy, onnxruntime; print(f'Python {sys.version.split()[0]}, numpy {numpy.__version__}, onnxruntime {onnxruntime.__version__}')"))"
-    cohort "$WORK/data/smoke" --patients 24 --size 64 --slices 12,20
-    pipeline_copy pipelines/smoke.yaml bench-tiny demo-data-smoke data/smoke
+    local patients=${TINY_PATIENTS:-24} size=${TINY_SIZE:-64} slices=${TINY_SLICES:-12,20}
+    local data="data/tiny-$patients-$size-${slices/,/-}"
+    log "tiny_study: cohort of $patients patients ($size x $size, $slices slices)"
+    cohort "$WORK/$data" --patients "$patients" --size "$size" --slices "$slices"
+    pipeline_copy pipelines/smoke.yaml bench-tiny demo-data-smoke "$data"
     cd "$WORK"
-    local python_cmd="$PYTHON $ROOT/benches/python_study.py data/smoke pystudy-out --model models/tiny_cnn.onnx"
+    local python_cmd="$PYTHON $ROOT/benches/python_study.py $data pystudy-out --model models/tiny_cnn.onnx"
     # One cold run of each, outside the timing, for the counts and where the time goes.
     rm -rf cache/tiny-check pystudy-out
     step tiny-radflow "$RADFLOW" run bench-tiny.yaml --cache cache/tiny-check --json

@@ -2,8 +2,9 @@
 //!
 //! Each input record is an item with its own key ([`ItemKeyer`]). Items whose entry exists, and
 //! whose referenced objects all exist, are taken from the cache; the others are computed in
-//! batches, in parallel, and each is committed (its entry written after its objects) as soon as
-//! its batch finishes, so an interrupted or failing stage keeps every finished item.
+//! batches, in parallel, and committed (their entries written after their objects) in groups
+//! ([`CommitGroup`]) while the map runs and at its end, so an interrupted or failing stage
+//! keeps every finished item.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -13,6 +14,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::super::progress::StageBar;
+use super::commit_group::CommitGroup;
 use crate::cache::{ENTRY_FORMAT, ItemCounts, ItemEntry, Store};
 use crate::dataset::Record;
 use crate::digest::Digest;
@@ -190,6 +192,12 @@ fn compute_pending(
         stop.store(true, Ordering::Relaxed);
         first_error.lock().expect("error slot").get_or_insert(error);
     };
+    let group = CommitGroup::new(scope.store, keys);
+    let cache_error = |e: crate::cache::CacheError| StageError::Cache(e.to_string());
+    let committed = |now: Vec<(usize, Vec<Emit>)>| {
+        let mut results = results.lock().expect("results");
+        results.extend(now.into_iter().map(|(i, emits)| (i, Slot::Computed(emits))));
+    };
     let process = |indices: &[usize]| {
         if stop.load(Ordering::Relaxed) {
             return;
@@ -197,11 +205,25 @@ fn compute_pending(
         if let Err(error) = ctx.check_cancelled() {
             return fail(error);
         }
-        match compute_batch(scope, ctx, request, keys, indices) {
-            Ok(computed) => {
+        let started = Instant::now();
+        match compute_batch(scope, ctx, request, indices) {
+            Ok(outcomes) => {
                 done.fetch_add(indices.len() as u64, Ordering::Relaxed);
                 scope.bar.set(done.load(Ordering::Relaxed), total);
-                results.lock().expect("results").extend(computed);
+                let mut computed = Vec::with_capacity(outcomes.len());
+                for (i, outcome) in outcomes {
+                    match outcome {
+                        Outcome::Computed(entry) => computed.push((i, entry)),
+                        Outcome::Dropped(reason) => results
+                            .lock()
+                            .expect("results")
+                            .push((i, Slot::Dropped(reason))),
+                    }
+                }
+                match group.add(computed, started.elapsed()) {
+                    Ok(now) => committed(now),
+                    Err(e) => fail(cache_error(e)),
+                }
             }
             Err(error) => fail(error),
         }
@@ -211,9 +233,15 @@ fn compute_pending(
     } else {
         batches.iter().for_each(|b| process(b));
     }
-    match first_error.into_inner().expect("error slot") {
-        Some(error) => Err(error),
-        None => Ok(results.into_inner().expect("results")),
+    // Finished items are kept whatever ended the map.
+    let rest = group.finish();
+    match (first_error.into_inner().expect("error slot"), rest) {
+        (Some(error), _) => Err(error),
+        (None, Err(e)) => Err(cache_error(e)),
+        (None, Ok(now)) => {
+            committed(now);
+            Ok(results.into_inner().expect("results"))
+        }
     }
 }
 
@@ -262,15 +290,22 @@ fn assemble(
     output
 }
 
-/// Computes one batch and commits each item; with `on_error: skip`, a failing batch is retried
-/// item by item so only the failing items are dropped.
+/// What became of one computed item.
+enum Outcome {
+    /// Computed; its entry is still to be committed.
+    Computed(ItemEntry),
+    /// Dropped under `on_error: skip`, with the reason.
+    Dropped(String),
+}
+
+/// Computes one batch; with `on_error: skip`, a failing batch is retried item by item so only
+/// the failing items are dropped.
 fn compute_batch(
     scope: &ItemScope<'_>,
     ctx: &StageContext<'_>,
     request: &MapRequest<'_>,
-    keys: &[Digest],
     indices: &[usize],
-) -> Result<Vec<(usize, Slot)>, StageError> {
+) -> Result<Vec<(usize, Outcome)>, StageError> {
     let records = request.records;
     let batch: Vec<&Record> = indices.iter().map(|&i| &records[i]).collect();
     let started = Instant::now();
@@ -284,20 +319,18 @@ fn compute_batch(
                 )));
             }
             let cost_ms = started.elapsed().as_millis() as u64 / batch.len() as u64;
-            let mut out = Vec::with_capacity(batch.len());
-            for (&i, emits) in indices.iter().zip(outputs) {
-                let entry = ItemEntry {
-                    format: ENTRY_FORMAT,
-                    emits,
-                    cost_ms,
-                };
-                scope
-                    .store
-                    .put_item_entry(&keys[i], &entry)
-                    .map_err(|e| StageError::Cache(e.to_string()))?;
-                out.push((i, Slot::Computed(entry.emits)));
-            }
-            Ok(out)
+            Ok(indices
+                .iter()
+                .zip(outputs)
+                .map(|(&i, emits)| {
+                    let entry = ItemEntry {
+                        format: ENTRY_FORMAT,
+                        emits,
+                        cost_ms,
+                    };
+                    (i, Outcome::Computed(entry))
+                })
+                .collect())
         }
         Err(error)
             if error.damaged_object().is_some() || matches!(error, StageError::Interrupted) =>
@@ -309,11 +342,11 @@ fn compute_batch(
                 let id = &records[*i].id;
                 let reason = error.message_without_item(id);
                 scope.tally.warn(format!("dropped `{id}`: {reason}"));
-                return Ok(vec![(*i, Slot::Dropped(reason))]);
+                return Ok(vec![(*i, Outcome::Dropped(reason))]);
             }
             let mut out = Vec::new();
             for &i in indices {
-                out.extend(compute_batch(scope, ctx, request, keys, &[i])?);
+                out.extend(compute_batch(scope, ctx, request, &[i])?);
             }
             Ok(out)
         }

@@ -1,6 +1,7 @@
 //! Running jobs on this machine: one thread per running instance (at most `-j` at once),
 //! items inside an instance on the rayon pool.
 
+mod commit_group;
 mod compute;
 mod host;
 mod map;
