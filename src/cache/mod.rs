@@ -6,6 +6,7 @@ mod error;
 mod gc;
 mod presence;
 mod runs;
+mod shard_listing;
 mod store;
 mod verify;
 

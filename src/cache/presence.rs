@@ -7,6 +7,10 @@
 //! of it, is still checked file by file, so a huge cache is never listed for a handful of
 //! lookups and memory stays proportional to what is asked.
 //!
+//! A listing is remembered between runs while its folder is unchanged
+//! ([`super::shard_listing`]), so a no-op rerun reads one small file per shard instead of
+//! walking the folder.
+//!
 //! Invariant: an object counts as present only when its file was seen. Objects appear by
 //! rename, whole, so a listed name is a complete object; a name a listing lacks is checked
 //! with a `stat` before it counts as missing, so an object written after the listing is
@@ -18,6 +22,7 @@ use std::sync::RwLock;
 
 use rayon::prelude::*;
 
+use super::shard_listing::ShardListings;
 use super::store::Store;
 use crate::digest::Digest;
 
@@ -33,6 +38,7 @@ const DIRENT_BYTES: u64 = 80;
 #[derive(Debug)]
 pub struct ObjectPresence {
     store: Store,
+    listings: ShardListings,
     seen: RwLock<Seen>,
 }
 
@@ -54,6 +60,7 @@ struct ShardAnswer {
 impl ObjectPresence {
     pub fn new(store: Store) -> Self {
         Self {
+            listings: ShardListings::new(store.state_dir().join("shards"), store.tmp_dir()),
             store,
             seen: RwLock::new(Seen::default()),
         }
@@ -101,12 +108,9 @@ impl ObjectPresence {
         if !worth_listing {
             return self.stat_each(wanted);
         }
-        let Ok(entries) = fs::read_dir(folder) else {
+        let Some(listing) = self.listings.list(shard, folder) else {
             return self.stat_each(wanted);
         };
-        let listing: HashSet<Digest> = entries
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-            .collect();
         let absent: Vec<Digest> = wanted
             .into_iter()
             .filter(|d| !listing.contains(d))

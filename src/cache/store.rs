@@ -7,7 +7,8 @@
 //! - `items/ab/<key>.json`: item entries, named by item key.
 //! - `runs/<pipeline>/…`: run records (what each run did, for `status` and `gc`).
 //! - `tmp/`: temp files and scratch folders (same file system, so renames are atomic).
-//! - `state/`: the stat cache.
+//! - `state/`: the stat cache, remembered ONNX Runtime versions, and `shards/`: remembered
+//!   listings of the object shard folders (`shard_listing.rs`).
 //! - `derived/<kind>/<output hash>/`: folders made from cached datasets (see
 //!   [`Store::derived_dir`]); `logs/`: logs kept for people (failed commands, Slurm jobs).
 //! - `lock`: runs hold it shared, `gc` exclusively.
