@@ -252,13 +252,19 @@ def frame(draw, box, lo, hi, ticks):
     return to_y
 
 
-def accuracy_figure(runs, summary, path):
+def accuracy_chart(title):
+    """A 760 x 360 white image with a titled 0..1 accuracy frame: (image, draw, box, to_y)."""
     image = Image.new("RGB", (760, 360), "white")
     draw = ImageDraw.Draw(image)
     box = (50, 40, 740, 320)
     to_y = frame(draw, box, 0.0, 1.0, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
-    draw.text((50, 10), "Test accuracy per run (blue: split by slice, red: by patient; line: mean)",
-              fill=(0, 0, 0))
+    draw.text((50, 10), title, fill=(0, 0, 0))
+    return image, draw, box, to_y
+
+
+def accuracy_figure(runs, summary, path):
+    image, draw, box, to_y = accuracy_chart(
+        "Test accuracy per run (blue: split by slice, red: by patient; line: mean)")
     slot = (box[2] - box[0]) / (len(runs) + 1)
     for i, run in enumerate(runs):
         gap = 1 if run["split"] == "patient" else 0
@@ -275,12 +281,8 @@ def accuracy_figure(runs, summary, path):
 
 
 def validation_figure(runs, steps, path):
-    image = Image.new("RGB", (760, 360), "white")
-    draw = ImageDraw.Draw(image)
-    box = (50, 40, 740, 320)
-    to_y = frame(draw, box, 0.0, 1.0, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
-    draw.text((50, 10), "Validation accuracy per step (blue: split by slice, red: by patient)",
-              fill=(0, 0, 0))
+    image, draw, box, to_y = accuracy_chart(
+        "Validation accuracy per step (blue: split by slice, red: by patient)")
     to_x = lambda s: box[0] + s / steps * (box[2] - box[0])  # noqa: E731
     for s in range(0, steps + 1, max(steps // 5, 1)):
         draw.text((to_x(s) - 10, box[3] + 8), str(s), fill=(0, 0, 0))

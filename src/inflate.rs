@@ -16,17 +16,23 @@ use libdeflater::Decompressor;
 /// The decompressed bytes of a single-member gzip file, when their size (from the gzip
 /// trailer) is at most `max_len` and the member inflates to exactly that size.
 pub fn gunzip_whole(compressed: &[u8], max_len: u64) -> Option<Vec<u8>> {
-    let trailer: [u8; 4] = compressed
-        .get(compressed.len().checked_sub(4)?..)?
-        .try_into()
-        .ok()?;
     // ISIZE is the size modulo 2^32: a larger member cannot fit and falls back.
-    let size = u32::from_le_bytes(trailer) as usize;
+    let size = gzip_stated_size(compressed)? as usize;
     if size as u64 > max_len {
         return None;
     }
     let mut out = vec![0u8; size];
     gunzip_into(compressed, &mut out).then_some(out)
+}
+
+/// The decompressed size a gzip file's trailer states (ISIZE: the size modulo 2^32 of its
+/// last member); `None` when the data is too short to have a trailer.
+pub fn gzip_stated_size(compressed: &[u8]) -> Option<u32> {
+    let trailer: [u8; 4] = compressed
+        .get(compressed.len().checked_sub(4)?..)?
+        .try_into()
+        .ok()?;
+    Some(u32::from_le_bytes(trailer))
 }
 
 /// Inflates gzip `compressed` into `out`; true when it filled `out` exactly.

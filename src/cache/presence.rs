@@ -102,13 +102,14 @@ impl ObjectPresence {
     fn look_up(&self, shard: u8, wanted: Vec<Digest>) -> ShardAnswer {
         let folder = self.store.object_path(&wanted[0]);
         let folder = folder.parent().expect("an object path has a shard folder");
-        let worth_listing = wanted.len() >= LIST_FROM
-            && fs::metadata(folder)
-                .is_ok_and(|m| m.len() / DIRENT_BYTES <= wanted.len() as u64 * LIST_WHEN_AT_MOST);
-        if !worth_listing {
+        let meta = match fs::metadata(folder) {
+            Ok(meta) if wanted.len() >= LIST_FROM => meta,
+            _ => return self.stat_each(wanted),
+        };
+        if meta.len() / DIRENT_BYTES > wanted.len() as u64 * LIST_WHEN_AT_MOST {
             return self.stat_each(wanted);
         }
-        let Some(listing) = self.listings.list(shard, folder) else {
+        let Some(listing) = self.listings.list(shard, folder, &meta) else {
             return self.stat_each(wanted);
         };
         let absent: Vec<Digest> = wanted

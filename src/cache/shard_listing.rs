@@ -80,11 +80,11 @@ impl ShardListings {
         self
     }
 
-    /// The object names in `folder` (shard `shard`): remembered when the folder is as it
-    /// was when last listed, else listed now (and remembered when the folder has settled).
-    /// `None` when the folder cannot be read.
-    pub fn list(&self, shard: u8, folder: &Path) -> Option<HashSet<Digest>> {
-        let before = FolderState::of(&fs::metadata(folder).ok()?);
+    /// The object names in `folder` (shard `shard`, whose metadata the caller just read):
+    /// remembered when the folder is as it was when last listed, else listed now (and
+    /// remembered when the folder has settled). `None` when the folder cannot be read.
+    pub fn list(&self, shard: u8, folder: &Path, meta: &fs::Metadata) -> Option<HashSet<Digest>> {
+        let before = FolderState::of(meta);
         let memo = self.dir.join(format!("{shard:02x}"));
         if let Some(names) = read_memo(&memo, before) {
             return Some(names);
@@ -149,6 +149,10 @@ fn read_memo(path: &Path, state: FolderState) -> Option<HashSet<Digest>> {
 mod tests {
     use super::*;
 
+    fn list(listings: &ShardListings, shard: u8, folder: &Path) -> Option<HashSet<Digest>> {
+        listings.list(shard, folder, &fs::metadata(folder).unwrap())
+    }
+
     fn setup() -> (tempfile::TempDir, PathBuf, ShardListings) {
         let root = tempfile::tempdir().unwrap();
         let folder = root.path().join("ab");
@@ -170,7 +174,7 @@ mod tests {
     #[test]
     fn a_settled_folder_is_remembered_and_its_memo_used_while_it_is_unchanged() {
         let (_root, folder, listings) = setup();
-        let names = listings.list(0xab, &folder).unwrap();
+        let names = list(&listings, 0xab, &folder).unwrap();
         assert_eq!(names.len(), 5, "the stray file is not an object");
         let memo = listings.dir.join("ab");
         assert_eq!(fs::metadata(&memo).unwrap().len(), (HEADER + 5 * 32) as u64);
@@ -179,35 +183,35 @@ mod tests {
         extra.insert(Digest::of(b"only in the memo"));
         let state = FolderState::of(&fs::metadata(&folder).unwrap());
         fs::write(&memo, encode(state, &extra)).unwrap();
-        assert_eq!(listings.list(0xab, &folder).unwrap(), extra);
+        assert_eq!(list(&listings, 0xab, &folder).unwrap(), extra);
     }
 
     #[test]
     fn removing_or_adding_an_object_makes_the_memo_stale() {
         let (_root, folder, listings) = setup();
-        let names = listings.list(0xab, &folder).unwrap();
+        let names = list(&listings, 0xab, &folder).unwrap();
         let gone = *names.iter().next().unwrap();
         fs::remove_file(folder.join(gone.to_hex())).unwrap();
-        let now = listings.list(0xab, &folder).unwrap();
+        let now = list(&listings, 0xab, &folder).unwrap();
         assert_eq!(now.len(), 4);
         assert!(!now.contains(&gone));
         let added = Digest::of(b"added");
         fs::write(folder.join(added.to_hex()), b"added").unwrap();
-        assert!(listings.list(0xab, &folder).unwrap().contains(&added));
+        assert!(list(&listings, 0xab, &folder).unwrap().contains(&added));
     }
 
     #[test]
     fn a_folder_changed_just_now_is_listed_but_not_remembered() {
         let (_root, folder, listings) = setup();
         let listings = listings.settled_after(Duration::from_secs(3600));
-        assert_eq!(listings.list(0xab, &folder).unwrap().len(), 5);
+        assert_eq!(list(&listings, 0xab, &folder).unwrap().len(), 5);
         assert!(!listings.dir.join("ab").exists());
     }
 
     #[test]
     fn a_damaged_or_foreign_memo_is_ignored() {
         let (_root, folder, listings) = setup();
-        listings.list(0xab, &folder).unwrap();
+        list(&listings, 0xab, &folder).unwrap();
         let memo = listings.dir.join("ab");
         let good = fs::read(&memo).unwrap();
         for bad in [
@@ -216,12 +220,12 @@ mod tests {
             Vec::new(),
         ] {
             fs::write(&memo, &bad).unwrap();
-            assert_eq!(listings.list(0xab, &folder).unwrap().len(), 5);
+            assert_eq!(list(&listings, 0xab, &folder).unwrap().len(), 5);
         }
         // Another folder's memo (another inode) is not this one's.
         let other = folder.with_file_name("cd");
         fs::create_dir(&other).unwrap();
         fs::copy(&memo, listings.dir.join("cd")).unwrap();
-        assert!(listings.list(0xcd, &other).unwrap().is_empty());
+        assert!(list(&listings, 0xcd, &other).unwrap().is_empty());
     }
 }

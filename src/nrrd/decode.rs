@@ -232,11 +232,7 @@ impl PieceContext<'_> {
             .take(available)
             .read_to_end(&mut compressed)
             .map_err(|e| NrrdError::io("read", self.label, e))?;
-        let claimed = compressed
-            .len()
-            .checked_sub(4)
-            .map(|at| u32::from_le_bytes(compressed[at..].try_into().expect("four bytes")));
-        if claimed == Some(self.bytes as u32)
+        if crate::inflate::gzip_stated_size(&compressed) == Some(self.bytes as u32)
             && sink.fill_with(self.bytes, |out| {
                 crate::inflate::gunzip_into(&compressed, out)
             })

@@ -117,22 +117,10 @@ impl Samples {
 
     /// No samples of `scalar_type`, with room for `count`. The caller bounds `count` first.
     pub fn with_capacity(scalar_type: ScalarType, count: usize) -> Samples {
-        match scalar_type {
-            ScalarType::I8 => Samples::I8(Vec::with_capacity(count)),
-            ScalarType::U8 => Samples::U8(Vec::with_capacity(count)),
-            ScalarType::I16 => Samples::I16(Vec::with_capacity(count)),
-            ScalarType::U16 => Samples::U16(Vec::with_capacity(count)),
-            ScalarType::I32 => Samples::I32(Vec::with_capacity(count)),
-            ScalarType::U32 => Samples::U32(Vec::with_capacity(count)),
-            ScalarType::I64 => Samples::I64(Vec::with_capacity(count)),
-            ScalarType::U64 => Samples::U64(Vec::with_capacity(count)),
-            ScalarType::F32 => Samples::F32(Vec::with_capacity(count)),
-            ScalarType::F64 => Samples::F64(Vec::with_capacity(count)),
-            ScalarType::Block(size) => Samples::Block {
-                size,
-                bytes: Vec::with_capacity(count.saturating_mul(size)),
-            },
-        }
+        let mut samples = Samples::zeros(scalar_type, 0);
+        each_numeric!(&mut samples, v => v.reserve_exact(count),
+            size, bytes => bytes.reserve_exact(count.saturating_mul(*size)));
+        samples
     }
 
     /// Appends up to `count` samples (records, for `Block`) of raw file bytes, in the
