@@ -306,6 +306,32 @@ impl Store {
         Ok(bytes)
     }
 
+    /// [`Store::get_object`] for an object whose size is known (a blob reference's): one
+    /// `read` of exactly `size` bytes, no size query, no read to the end. The bytes are
+    /// returned only when they hash to `digest`; anything else (a short file, other bytes, a
+    /// wrong `size`) is decided by `get_object`, so a good object is never set aside because
+    /// a reference stated the wrong size.
+    pub fn get_object_sized(&self, digest: &Digest, size: u64) -> Result<Vec<u8>, ObjectError> {
+        let Ok(len) = usize::try_from(size) else {
+            return self.get_object(digest);
+        };
+        let mut file = match File::open(self.object_path(digest)) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ObjectError::Missing),
+            Err(_) => return Err(ObjectError::Unreadable),
+        };
+        let mut bytes = Vec::new();
+        if bytes.try_reserve_exact(len).is_ok()
+            && (&mut file).take(size).read_to_end(&mut bytes).is_ok()
+            && bytes.len() == len
+            && Digest::of(&bytes) == *digest
+        {
+            return Ok(bytes);
+        }
+        drop(file);
+        self.get_object(digest)
+    }
+
     /// Copies an object to `target` (an ordinary, writable file) and checks the copy's hash; a
     /// damaged object is moved aside and the copy removed.
     pub fn copy_object(&self, digest: &Digest, target: &Path) -> Result<(), ObjectError> {

@@ -14,7 +14,7 @@ use super::args::{ExportArgs, PipelineArgs};
 use super::cached_output::{CachedOutput, cached_outputs, split_targets};
 use super::store_blobs::StoreBlobs;
 use crate::error::Error;
-use crate::exchange::{DatasetJson, WriteOptions, describe, write_dataset_dir};
+use crate::exchange::{DatasetJson, Scan, WriteOptions, describe, write_dataset_dir};
 
 pub fn export(args: ExportArgs) -> Result<(), Error> {
     let (pipeline, stage) = match (args.all, args.targets.as_slice()) {
@@ -124,7 +124,8 @@ fn write_one(
         Error::Failed(format!("export of `{}`: {e}", output.instance))
     };
     let blobs = StoreBlobs(store);
-    let description = describe(&output.dataset, &blobs, fields).map_err(failed)?;
+    let description =
+        describe(&output.dataset, &blobs, fields, Scan::HeaderPerSize).map_err(failed)?;
     let options = WriteOptions {
         png,
         source: Some(serde_json::json!({

@@ -9,7 +9,7 @@ use super::store_blobs::StoreBlobs;
 use crate::dataset::{Record, Value};
 use crate::error::Error;
 use crate::exchange::{
-    BlobSource, Description, FieldKind, FieldSpec, describe, tensor_header, to_cell,
+    BlobSource, Description, FieldKind, FieldSpec, Scan, describe, tensor_header, to_cell,
 };
 
 /// Widest cell shown in the table of records.
@@ -61,7 +61,7 @@ pub fn show(args: ShowArgs) -> Result<(), Error> {
     let blobs = StoreBlobs(&store);
     let mut shown = Vec::new();
     for output in &outputs {
-        let description = describe(&output.dataset, &blobs, None)
+        let description = describe(&output.dataset, &blobs, None, Scan::EveryHeader)
             .map_err(|e| Error::Failed(format!("`{}`: {e}", output.instance)))?;
         let rows = output
             .dataset

@@ -24,7 +24,7 @@ fn object_error(blob: &BlobRef, error: ObjectError) -> BlobError {
 impl BlobSource for StoreBlobs<'_> {
     fn read(&self, blob: &BlobRef) -> Result<Vec<u8>, BlobError> {
         self.0
-            .get_object(&blob.digest)
+            .get_object_sized(&blob.digest, blob.size)
             .map_err(|e| object_error(blob, e))
     }
 

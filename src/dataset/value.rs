@@ -282,11 +282,119 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        match access.next_key_seed(KeySeed)? {
+            None => return Ok(Value::Map(map)),
+            // A manifest holds one blob reference per array and file: read the common
+            // shape (`$blob` first, as `Serialize` writes it) without building a map.
+            Some(Key::Blob) => return blob_after_tag(access),
+            Some(Key::Other(key)) => {
+                map.insert(key, access.next_value()?);
+            }
+        }
         while let Some((key, value)) = access.next_entry::<String, Value>()? {
             map.insert(key, value);
         }
         reference_from_map(map).map_err(de::Error::custom)
     }
+}
+
+/// A map key as [`ValueVisitor::visit_map`] sees its first one.
+enum Key {
+    Blob,
+    Other(String),
+}
+
+struct KeySeed;
+
+impl<'de> de::DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map key")
+    }
+    fn visit_str<E>(self, key: &str) -> Result<Key, E> {
+        Ok(match key {
+            "$blob" => Key::Blob,
+            other => Key::Other(other.to_string()),
+        })
+    }
+    fn visit_string<E>(self, key: String) -> Result<Key, E> {
+        Ok(match key.as_str() {
+            "$blob" => Key::Blob,
+            _ => Key::Other(key),
+        })
+    }
+}
+
+/// A digest read from a string without copying it first.
+struct DigestSeed;
+
+impl<'de> de::DeserializeSeed<'de> for DigestSeed {
+    type Value = Digest;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Digest, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DigestSeed {
+    type Value = Digest;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a digest string")
+    }
+    fn visit_str<E: de::Error>(self, hex: &str) -> Result<Digest, E> {
+        hex.parse().map_err(|e| E::custom(format!("`$blob`: {e}")))
+    }
+}
+
+/// The rest of a blob reference whose `$blob` key was just read: the same checks as
+/// [`reference_from_map`] (`size` a non-negative integer, `name` a string, nothing else).
+fn blob_after_tag<'de, A: MapAccess<'de>>(mut access: A) -> Result<Value, A::Error> {
+    let digest = access.next_value_seed(DigestSeed)?;
+    let mut size = None;
+    let mut name = None;
+    while let Some(key) = access.next_key_seed(KeySeed)? {
+        match key {
+            Key::Other(key) if key == "size" && size.is_none() => {
+                size = Some(match access.next_value::<Value>()? {
+                    Value::Int(n) if n >= 0 => n as u64,
+                    _ => {
+                        return Err(de::Error::custom("`size` must be a non-negative integer"));
+                    }
+                });
+            }
+            Key::Other(key) if key == "name" && name.is_none() => {
+                name = Some(match access.next_value::<Value>()? {
+                    Value::Str(name) => name,
+                    _ => return Err(de::Error::custom("blob `name` must be a string")),
+                });
+            }
+            Key::Other(key) => {
+                return Err(de::Error::custom(format!(
+                    "unexpected key `{key}` in a blob reference"
+                )));
+            }
+            Key::Blob => {
+                return Err(de::Error::custom(
+                    "unexpected key `$blob` in a blob reference",
+                ));
+            }
+        }
+    }
+    Ok(Value::Blob(BlobRef {
+        digest,
+        size: size.unwrap_or(0),
+        name,
+    }))
 }
 
 /// Turns a `$blob`/`$file` tagged map into its reference; other maps stay maps.
@@ -390,6 +498,63 @@ mod tests {
     fn unknown_reference_tags_are_refused() {
         assert!(serde_json::from_str::<Value>(r#"{"$blub": 1}"#).is_err());
         assert!(serde_json::from_str::<Value>(r#"{"$blob": "zz"}"#).is_err());
+    }
+
+    #[test]
+    fn blob_references_read_alike_whatever_their_key_order() {
+        let hex = Digest::of(b"x").to_hex();
+        let expected = Value::Blob(BlobRef {
+            digest: Digest::of(b"x"),
+            size: 7,
+            name: Some("a.png".into()),
+        });
+        for text in [
+            format!(r#"{{"$blob": "{hex}", "name": "a.png", "size": 7}}"#),
+            format!(r#"{{"$blob": "{hex}", "size": 7, "name": "a.png"}}"#),
+            format!(r#"{{"size": 7, "$blob": "{hex}", "name": "a.png"}}"#),
+            format!(r#"{{"name": "a.png", "size": 7, "$blob": "{hex}"}}"#),
+        ] {
+            assert_eq!(
+                serde_json::from_str::<Value>(&text).unwrap(),
+                expected,
+                "{text}"
+            );
+        }
+        let bare = format!(r#"{{"$blob": "{hex}"}}"#);
+        assert!(matches!(
+            serde_json::from_str::<Value>(&bare).unwrap(),
+            Value::Blob(BlobRef {
+                size: 0,
+                name: None,
+                ..
+            })
+        ));
+        for (bad, why) in [
+            (
+                format!(r#"{{"$blob": "{hex}", "size": -1}}"#),
+                "non-negative",
+            ),
+            (
+                format!(r#"{{"$blob": "{hex}", "name": 3}}"#),
+                "must be a string",
+            ),
+            (
+                format!(r#"{{"$blob": "{hex}", "extra": 1}}"#),
+                "unexpected key `extra`",
+            ),
+            (
+                format!(r#"{{"$blob": "{hex}", "size": 1, "size": 2}}"#),
+                "unexpected key `size`",
+            ),
+            (
+                format!(r#"{{"size": 1, "$blob": "{hex}", "x": 2}}"#),
+                "unexpected key `x`",
+            ),
+            (r#"{"$blob": 5}"#.to_string(), "digest"),
+        ] {
+            let error = serde_json::from_str::<Value>(&bad).unwrap_err().to_string();
+            assert!(error.contains(why), "{bad}: {error}");
+        }
     }
 
     #[test]

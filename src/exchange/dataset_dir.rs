@@ -26,7 +26,7 @@ use crate::dataset::{BlobRef, DType, Dataset, Record, Tensor, Value};
 use crate::workspace::checked_write_path;
 
 /// Bytes of blobs read ahead while streaming an array.
-const CHUNK_BYTES: u64 = 64 << 20;
+const CHUNK_BYTES: u64 = 16 << 20;
 
 #[derive(Debug, Clone, Default)]
 pub struct WriteOptions {
@@ -46,31 +46,34 @@ pub fn write_dataset_dir(
 ) -> Result<DatasetJson, ExchangeError> {
     let records = dataset.records();
     let names = RecordNames::new(records);
+    let t0 = std::time::Instant::now();
     write_records_csv(records, description, blobs, dir, &names)?;
-    for field in &description.fields {
-        if let FieldKind::Array { dtype, shape } = &field.kind {
-            let png = options.png.then(|| dir.join("png").join(&field.name));
-            match shape {
-                Shape::Fixed(dims) => write_stacked(
-                    records,
-                    &field.name,
-                    *dtype,
-                    dims,
-                    blobs,
-                    dir,
-                    png.as_deref().filter(|_| is_image(dims)),
-                    &names,
-                )?,
-                Shape::Varies => {
-                    write_each(records, &field.name, blobs, dir, png.as_deref(), &names)?
+    eprintln!("csv {:?}", t0.elapsed());
+    let mut fields = description.fields.clone();
+    for field in &mut fields {
+        let FieldKind::Array { dtype, shape } = &mut field.kind else {
+            continue;
+        };
+        let png = options.png.then(|| dir.join("png").join(&field.name));
+        if let Shape::Fixed(dims) = shape {
+            let png = png.as_deref().filter(|_| is_image(dims));
+            match write_stacked(records, &field.name, *dtype, dims, blobs, dir, png, &names)? {
+                Stacked::Written => continue,
+                Stacked::Varies => {
+                    // The description took equal-sized tensors for one shape (`Scan`).
+                    let file = format!("{}.npy", field.name);
+                    fs::remove_file(dir.join(&file))
+                        .map_err(|e| ExchangeError::io(file.as_str(), e))?;
+                    *shape = Shape::Varies;
                 }
             }
         }
+        write_each(records, &field.name, blobs, dir, png.as_deref(), &names)?;
     }
     let json = DatasetJson {
         format: FORMAT.to_string(),
         count: records.len(),
-        fields: description.fields.iter().map(|f| f.to_spec()).collect(),
+        fields: fields.iter().map(|f| f.to_spec()).collect(),
         classes: description.classes.keys().cloned().collect(),
         source: options.source.clone(),
     };
@@ -225,7 +228,22 @@ fn read_tensor(
         .map_err(|e| ExchangeError::value(&record.id, field, e))
 }
 
-/// `<field>.npy`: `[N, ...dims]`, rows in record order.
+/// What [`write_stacked`] did.
+enum Stacked {
+    Written,
+    /// A record's tensor has the field's dtype but another shape: nothing usable written.
+    Varies,
+}
+
+/// One record's tensor blob as read, its samples starting at `start`.
+struct Row {
+    blob: Vec<u8>,
+    start: usize,
+}
+
+/// `<field>.npy`: `[N, ...dims]`, rows in record order. Chunks of blobs are read in
+/// parallel while a writer thread appends the chunk before, so reading the cache and
+/// writing the file overlap; at most [`CHUNK_BYTES`] times three are held.
 #[allow(clippy::too_many_arguments)]
 fn write_stacked(
     records: &[Record],
@@ -236,7 +254,7 @@ fn write_stacked(
     dir: &Path,
     png: Option<&Path>,
     names: &RecordNames<'_>,
-) -> Result<(), ExchangeError> {
+) -> Result<Stacked, ExchangeError> {
     let file = format!("{field}.npy");
     let mut shape = vec![records.len()];
     shape.extend_from_slice(dims);
@@ -245,41 +263,82 @@ fn write_stacked(
     if let Some(png) = png {
         fs::create_dir_all(png).map_err(|e| ExchangeError::io(format!("png/{field}"), e))?;
     }
-    for chunk in chunks(records, field) {
-        let tensors: Vec<Tensor> = chunk
-            .clone()
-            .into_par_iter()
-            .map(|i| {
-                let record = &records[i];
-                let tensor = read_tensor(record, field, blobs)?.ok_or_else(|| {
-                    ExchangeError::value(&record.id, field, "is missing in this record")
-                })?;
-                if tensor.dtype != dtype || tensor.shape != dims {
-                    return Err(ExchangeError::value(
-                        &record.id,
-                        field,
-                        format!(
-                            "is a {} array of shape {:?}, expected {dtype} {dims:?}",
-                            tensor.dtype, tensor.shape
-                        ),
-                    ));
-                }
-                if let Some(png) = png {
-                    write_png(&tensor, &png.join(format!("{}.png", names.get(i)?)))
-                        .map_err(|e| ExchangeError::value(&record.id, field, e))?;
-                }
-                Ok(tensor)
-            })
-            .collect::<Result<_, ExchangeError>>()?;
-        for tensor in &tensors {
-            writer
-                .write(tensor.le_bytes())
-                .map_err(|e| ExchangeError::io(file.as_str(), e))?;
+    let read_row = |i: usize| -> Result<Option<Row>, ExchangeError> {
+        let record = &records[i];
+        let invalid = |e: crate::dataset::TensorError| ExchangeError::value(&record.id, field, e);
+        let Some(Value::Blob(blob)) = record.fields.get(field) else {
+            return Err(ExchangeError::value(
+                &record.id,
+                field,
+                "is missing in this record",
+            ));
+        };
+        let bytes = blobs.read(blob)?;
+        let (found, found_shape, start) = Tensor::peek(&bytes).map_err(invalid)?;
+        if found != dtype {
+            return Err(ExchangeError::value(
+                &record.id,
+                field,
+                format!("is a {found} array of shape {found_shape:?}, expected {dtype} {dims:?}"),
+            ));
         }
-    }
-    writer
-        .finish()
-        .map_err(|e| ExchangeError::io(file.as_str(), e))
+        if found_shape != dims {
+            return Ok(None);
+        }
+        if let Some(png) = png {
+            let tensor = Tensor::decode(&bytes).map_err(invalid)?;
+            write_png(&tensor, &png.join(format!("{}.png", names.get(i)?)))
+                .map_err(|e| ExchangeError::value(&record.id, field, e))?;
+        } else if Some(bytes.len() - start) != dtype.byte_len(dims) {
+            // The samples' length, as `Tensor::decode` checks it.
+            Tensor::decode(&bytes).map_err(invalid)?;
+        }
+        Ok(Some(Row { blob: bytes, start }))
+    };
+    let stacked = std::thread::scope(|scope| -> Result<Stacked, ExchangeError> {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Row>>(1);
+        let writing = scope.spawn(move || -> std::io::Result<NpyWriter> {
+            for rows in receive {
+                for row in &rows {
+                    writer.write(&row.blob[row.start..])?;
+                }
+            }
+            Ok(writer)
+        });
+        let mut outcome = Ok(Stacked::Written);
+        for chunk in chunks(records, field) {
+            let rows = chunk
+                .into_par_iter()
+                .map(read_row)
+                .collect::<Result<Option<Vec<Row>>, ExchangeError>>();
+            match rows {
+                Ok(Some(rows)) => {
+                    if send.send(rows).is_err() {
+                        break; // the writer failed: its error is reported below
+                    }
+                }
+                Ok(None) => {
+                    outcome = Ok(Stacked::Varies);
+                    break;
+                }
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(send);
+        let written = writing.join().expect("the .npy writer does not panic");
+        match (outcome, written) {
+            (Ok(Stacked::Written), Ok(writer)) => writer
+                .finish()
+                .map(|()| Stacked::Written)
+                .map_err(|e| ExchangeError::io(file.as_str(), e)),
+            (Ok(Stacked::Written), Err(e)) => Err(ExchangeError::io(file.as_str(), e)),
+            (outcome, _) => outcome,
+        }
+    })?;
+    Ok(stacked)
 }
 
 /// Index ranges of records whose `field` blobs add up to about [`CHUNK_BYTES`].
@@ -334,4 +393,153 @@ fn write_each(
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+
+    use super::*;
+    use crate::digest::Digest;
+    use crate::exchange::{BlobError, ShapeSpec};
+    use crate::exchange::{Scan, describe};
+
+    /// Blobs held in memory, counting whole reads and header reads.
+    #[derive(Default)]
+    struct Blobs {
+        bytes: HashMap<Digest, Vec<u8>>,
+        heads: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Blobs {
+        fn put(&mut self, tensor: &Tensor) -> Value {
+            let bytes = tensor.encode();
+            let digest = Digest::of(&bytes);
+            let size = bytes.len() as u64;
+            self.bytes.insert(digest, bytes);
+            Value::Blob(BlobRef {
+                digest,
+                size,
+                name: None,
+            })
+        }
+    }
+
+    impl BlobSource for Blobs {
+        fn read(&self, blob: &BlobRef) -> Result<Vec<u8>, BlobError> {
+            Ok(self.bytes[&blob.digest].clone())
+        }
+        fn read_head(&self, blob: &BlobRef, len: usize) -> Result<Vec<u8>, BlobError> {
+            self.heads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut bytes = self.read(blob)?;
+            bytes.truncate(len);
+            Ok(bytes)
+        }
+        fn copy_to(&self, _: &BlobRef, _: &Path) -> Result<(), BlobError> {
+            unreachable!("no file fields here")
+        }
+    }
+
+    fn dataset_of(shapes: &[&[usize]], blobs: &mut Blobs) -> Dataset {
+        let records = shapes
+            .iter()
+            .enumerate()
+            .map(|(i, shape)| {
+                let n: usize = shape.iter().product();
+                let data: Vec<u8> = (0..n as u32)
+                    .flat_map(|v| (v + 10 * i as u32).to_le_bytes())
+                    .collect();
+                let tensor = Tensor::from_le_bytes(DType::I32, shape.to_vec(), data).unwrap();
+                Record {
+                    id: format!("r{i}"),
+                    fields: BTreeMap::from([("m".to_string(), blobs.put(&tensor))]),
+                }
+            })
+            .collect();
+        Dataset::from_records(records).unwrap()
+    }
+
+    fn shape_written(dir: &Path, json: &DatasetJson) -> Option<ShapeSpec> {
+        let field = json.fields.iter().find(|f| f.name == "m").unwrap();
+        let stacked = dir.join("m.npy").exists();
+        let each = dir.join("m").is_dir();
+        assert!(stacked != each, "exactly one of m.npy and m/ is written");
+        field.shape.clone()
+    }
+
+    #[test]
+    fn equal_sized_tensors_of_other_shapes_are_written_as_varies() {
+        let mut blobs = Blobs::default();
+        let dataset = dataset_of(&[&[2, 3], &[3, 2], &[2, 3]], &mut blobs);
+        let exact = describe(&dataset, &blobs, None, Scan::EveryHeader).unwrap();
+        assert_eq!(
+            exact.fields[1].to_spec().shape,
+            Some(ShapeSpec::Named("varies".into()))
+        );
+        let quick = describe(&dataset, &blobs, None, Scan::HeaderPerSize).unwrap();
+        assert_eq!(
+            quick.fields[1].to_spec().shape,
+            Some(ShapeSpec::Fixed(vec![2, 3]))
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let json = write_dataset_dir(
+            &dataset,
+            &quick,
+            &blobs,
+            dir.path(),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            shape_written(dir.path(), &json),
+            Some(ShapeSpec::Named("varies".into()))
+        );
+        for id in ["r0", "r1", "r2"] {
+            assert!(dir.path().join("m").join(format!("{id}.npy")).is_file());
+        }
+        let written: DatasetJson =
+            serde_json::from_slice(&fs::read(dir.path().join("dataset.json")).unwrap()).unwrap();
+        assert_eq!(written, json);
+    }
+
+    #[test]
+    fn one_header_is_read_per_blob_size_and_the_array_is_stacked() {
+        let mut blobs = Blobs::default();
+        let dataset = dataset_of(&[&[2, 3], &[2, 3], &[2, 3], &[2, 3]], &mut blobs);
+        let quick = describe(&dataset, &blobs, None, Scan::HeaderPerSize).unwrap();
+        assert_eq!(blobs.heads.load(std::sync::atomic::Ordering::Relaxed), 1);
+        let dir = tempfile::tempdir().unwrap();
+        let json = write_dataset_dir(
+            &dataset,
+            &quick,
+            &blobs,
+            dir.path(),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            shape_written(dir.path(), &json),
+            Some(ShapeSpec::Fixed(vec![2, 3]))
+        );
+        let npy = fs::read(dir.path().join("m.npy")).unwrap();
+        let rows: Vec<u8> = dataset
+            .records()
+            .iter()
+            .flat_map(|r| {
+                let Some(Value::Blob(blob)) = r.fields.get("m") else {
+                    unreachable!()
+                };
+                Tensor::decode(&blobs.bytes[&blob.digest])
+                    .unwrap()
+                    .le_bytes()
+                    .to_vec()
+            })
+            .collect();
+        assert!(
+            npy.ends_with(&rows),
+            "rows in record order after the header"
+        );
+    }
 }

@@ -8,8 +8,14 @@
 //! "varies" when shapes differ or some records lack it); a named blob is a file, a map of
 //! named blobs a folder. A field that mixes arrays or files with anything else cannot be
 //! written and is an error naming two records that disagree.
+//!
+//! Reading every record's tensor header is one open and read per record, as much as the
+//! export itself at 100k small records. [`Scan::HeaderPerSize`] reads one header per
+//! distinct blob size and takes it for the other blobs of that size; a writer that trusts
+//! it must check every tensor as it reads it (`write_dataset_dir` does, and writes the
+//! field as `varies` when an equal-sized tensor turns out to have another shape).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
@@ -32,6 +38,17 @@ pub struct Description {
     pub groups: Option<usize>,
 }
 
+/// How much `describe` reads to learn array fields' types and shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scan {
+    /// Every record's tensor header: exact (`show`).
+    EveryHeader,
+    /// One header per distinct blob size, taken for every blob of that size: exact unless
+    /// two tensors of one field have equal byte sizes but other shapes (or one is not a
+    /// tensor), which a writer checking each tensor finds.
+    HeaderPerSize,
+}
+
 /// What one value says about its field.
 #[derive(Debug, Clone, PartialEq)]
 enum Seen {
@@ -46,6 +63,7 @@ pub fn describe(
     dataset: &Dataset,
     blobs: &dyn BlobSource,
     only: Option<&[String]>,
+    scan: Scan,
 ) -> Result<Description, ExchangeError> {
     let records = dataset.records();
     let mut names: Vec<&str> = Vec::new();
@@ -84,7 +102,7 @@ pub fn describe(
                 "a field named `id` clashes with the record id",
             ));
         }
-        let kind = classify(dataset, blobs, name)?;
+        let kind = classify(dataset, blobs, name, scan)?;
         let role = match &kind {
             FieldKind::Array { .. } => Role::Array,
             FieldKind::File | FieldKind::Folder => Role::File,
@@ -116,9 +134,11 @@ pub fn describe(
         }
     }
     let groups = roles.group.as_ref().map(|group| {
-        let mut seen: Vec<&Value> = records.iter().filter_map(|r| r.fields.get(group)).collect();
-        seen.sort_by_key(|v| super::cell::to_cell(v));
-        seen.dedup();
+        let seen: std::collections::HashSet<Option<String>> = records
+            .iter()
+            .filter_map(|r| r.fields.get(group))
+            .map(super::cell::to_cell)
+            .collect();
         seen.len()
     });
     Ok(Description {
@@ -134,15 +154,39 @@ fn classify(
     dataset: &Dataset,
     blobs: &dyn BlobSource,
     name: &str,
+    scan: Scan,
 ) -> Result<FieldKind, ExchangeError> {
     let records = dataset.records();
-    let seen: Vec<Option<Seen>> = records
-        .par_iter()
-        .map(|record| match record.fields.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => seen_of(value, blobs).map(Some),
-        })
-        .collect::<Result<_, ExchangeError>>()?;
+    let seen: Vec<Option<Seen>> = match scan {
+        Scan::EveryHeader => records
+            .par_iter()
+            .map(|record| match record.fields.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(value) => seen_of(value, blobs).map(Some),
+            })
+            .collect::<Result<_, ExchangeError>>()?,
+        Scan::HeaderPerSize => {
+            let mut by_size: HashMap<u64, Seen> = HashMap::new();
+            let mut out = Vec::with_capacity(records.len());
+            for record in records {
+                out.push(match record.fields.get(name) {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Blob(blob)) if blob.name.is_none() => {
+                        Some(match by_size.get(&blob.size) {
+                            Some(seen) => seen.clone(),
+                            None => {
+                                let seen = seen_of_blob(blob, blobs)?;
+                                by_size.insert(blob.size, seen.clone());
+                                seen
+                            }
+                        })
+                    }
+                    Some(value) => Some(seen_of(value, blobs)?),
+                });
+            }
+            out
+        }
+    };
     let mut kind: Option<(Seen, usize)> = None;
     let mut varies = false;
     let mut missing = false;
@@ -216,14 +260,18 @@ fn seen_of(value: &Value, blobs: &dyn BlobSource) -> Result<Seen, ExchangeError>
         Value::Bool(_) => Seen::Scalar(ScalarType::Bool),
         Value::Str(_) => Seen::Scalar(ScalarType::Str),
         Value::File(_) => Seen::Scalar(ScalarType::Path),
-        Value::Blob(blob) => match tensor_header(blob, blobs)? {
-            Some((dtype, shape)) => Seen::Array(dtype, shape),
-            None => Seen::File,
-        },
+        Value::Blob(blob) => seen_of_blob(blob, blobs)?,
         Value::Map(map) if !map.is_empty() && map.values().all(|v| v.as_blob().is_some()) => {
             Seen::Folder
         }
         Value::Null | Value::List(_) | Value::Map(_) => Seen::Scalar(ScalarType::Json),
+    })
+}
+
+fn seen_of_blob(blob: &BlobRef, blobs: &dyn BlobSource) -> Result<Seen, ExchangeError> {
+    Ok(match tensor_header(blob, blobs)? {
+        Some((dtype, shape)) => Seen::Array(dtype, shape),
+        None => Seen::File,
     })
 }
 

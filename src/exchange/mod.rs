@@ -36,7 +36,7 @@ pub use blobs::{BlobSink, BlobSource};
 pub use cell::{from_json, to_cell, to_json};
 pub use dataset_dir::{WriteOptions, write_dataset_dir};
 pub use dataset_reader::{ReadDataset, read_dataset_dir};
-pub use describe::{Description, describe, tensor_header};
+pub use describe::{Description, Scan, describe, tensor_header};
 pub use error::{BlobError, ExchangeError};
 pub use field_kind::{FieldKind, ScalarType, Shape};
 pub use png::{is_image, write_png};

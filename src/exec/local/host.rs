@@ -76,7 +76,7 @@ impl Host for LocalHost<'_, '_> {
     fn read_blob(&self, blob: &BlobRef) -> Result<Vec<u8>, StageError> {
         self.state
             .store
-            .get_object(&blob.digest)
+            .get_object_sized(&blob.digest, blob.size)
             .map_err(|e| StageError::Object {
                 digest: blob.digest,
                 reason: object_reason(e),

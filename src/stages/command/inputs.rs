@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::context_blobs::{ContextBlobs, stage_error};
 use crate::dataset::Record;
-use crate::exchange::{FORMAT, WriteOptions, describe, write_dataset_dir, write_record_dir};
+use crate::exchange::{FORMAT, Scan, WriteOptions, describe, write_dataset_dir, write_record_dir};
 use crate::stage_api::{StageContext, StageError, Upstream};
 
 /// The derived-folder kind of a dataset directory (the format's version is in the name).
@@ -63,8 +63,8 @@ pub fn dataset_view(ctx: &StageContext<'_>, upstream: &Upstream) -> Result<PathB
     let build = |dir: &Path| -> Result<(), StageError> {
         let blobs = ContextBlobs(ctx);
         let dataset = &upstream.dataset;
-        let description =
-            describe(dataset, &blobs, None).map_err(|e| stage_error(e, "{input}/"))?;
+        let description = describe(dataset, &blobs, None, Scan::HeaderPerSize)
+            .map_err(|e| stage_error(e, "{input}/"))?;
         let options = WriteOptions {
             png: false,
             source: Some(serde_json::json!({ "output": upstream.output })),
