@@ -46,9 +46,7 @@ pub fn write_dataset_dir(
 ) -> Result<DatasetJson, ExchangeError> {
     let records = dataset.records();
     let names = RecordNames::new(records);
-    let t0 = std::time::Instant::now();
     write_records_csv(records, description, blobs, dir, &names)?;
-    eprintln!("csv {:?}", t0.elapsed());
     let mut fields = description.fields.clone();
     for field in &mut fields {
         let FieldKind::Array { dtype, shape } = &mut field.kind else {
