@@ -14,6 +14,7 @@ pub mod error;
 pub mod exchange;
 pub mod exec;
 pub mod exit_code;
+pub mod file_identity;
 pub mod key;
 pub mod lockfile;
 pub mod pack;

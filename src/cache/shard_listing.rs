@@ -6,8 +6,8 @@
 //! it, and unlike the mtime no program can set it back), so a listing taken while the folder
 //! had inode `ino` and ctime `c` is still its listing while it has both.
 //!
-//! One rule keeps that true across the clock's granularity: a listing is remembered only
-//! when it was taken at least [`SETTLED`] after the folder's ctime and the folder's ctime did
+//! One rule keeps that true across the clock's granularity (the rule of `file_identity`): a
+//! listing is remembered only when it was taken at least [`SETTLED`] after the folder's ctime and the folder's ctime did
 //! not move while it was being listed, so any later change carries a later ctime. The memo
 //! is one file per shard under `state/shards/`, written atomically; a damaged, short or
 //! foreign memo is ignored and the folder listed again. A memo can only claim names that
@@ -22,9 +22,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::digest::Digest;
 use crate::durable::{Durability, write_atomic};
-
-/// How long after a folder's last change a listing of it may be remembered.
-pub const SETTLED: Duration = Duration::from_secs(2);
+use crate::file_identity::{SETTLED, settled_since, time_of};
 
 const MAGIC: &[u8; 8] = b"rfshard1";
 /// Magic, inode, ctime seconds, ctime nanoseconds, name count.
@@ -48,11 +46,7 @@ impl FolderState {
     }
 
     fn changed_at(self) -> SystemTime {
-        let since_epoch = Duration::new(
-            u64::try_from(self.ctime).unwrap_or(0),
-            u32::try_from(self.ctime_nsec).unwrap_or(0),
-        );
-        SystemTime::UNIX_EPOCH + since_epoch
+        time_of(self.ctime, self.ctime_nsec)
     }
 }
 
@@ -94,9 +88,7 @@ impl ShardListings {
             .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
             .collect();
         let after = fs::metadata(folder).ok().map(|m| FolderState::of(&m));
-        let settled = SystemTime::now()
-            .duration_since(before.changed_at())
-            .is_ok_and(|age| age >= self.settled);
+        let settled = settled_since(before.changed_at(), self.settled);
         if after == Some(before) && settled {
             // A memo that cannot be written only costs the next run a listing.
             let _ = fs::create_dir_all(&self.dir);

@@ -4,30 +4,27 @@
 //! It only saves work: keys always use content hashes, so a touched file whose content did not
 //! change hashes to the same key, and a stale entry can never be used because any change of
 //! size, mtime or inode misses. Files modified within the last two seconds are not remembered
-//! (a write in the same timestamp tick as the hash could otherwise go unnoticed). The file is
+//! (`file_identity`: a write in the same timestamp tick as the hash could otherwise go
+//! unnoticed). The file is
 //! rewritten atomically; concurrent runs may drop each other's additions, never corrupt them.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
+use crate::file_identity::FileIdentity;
 
 /// Files at least this large are hashed with memory mapping on all cores.
 const MMAP_THRESHOLD: u64 = 1 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct Entry {
-    size: u64,
-    mtime_s: i64,
-    mtime_ns: i64,
-    inode: u64,
+    file: FileIdentity,
     digest: Digest,
 }
 
@@ -74,36 +71,26 @@ impl StatCache {
             ));
         }
         let name = path.to_string_lossy().into_owned();
-        let probe = |digest| Entry {
-            size: meta.len(),
-            mtime_s: meta.mtime(),
-            mtime_ns: meta.mtime_nsec(),
-            inode: meta.ino(),
-            digest,
-        };
+        let file = FileIdentity::of(&meta);
         if let Some(entry) = self.entries.lock().expect("stat cache lock").get(&name)
-            && *entry == probe(entry.digest)
+            && entry.file == file
         {
             return Ok(Hashed {
                 digest: entry.digest,
-                size: entry.size,
+                size: file.size,
             });
         }
-        let digest = hash_file(path, meta.len())?;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        if now - meta.mtime() >= 2 {
+        let digest = hash_file(path, file.size)?;
+        if file.settled() {
             self.entries
                 .lock()
                 .expect("stat cache lock")
-                .insert(name, probe(digest));
+                .insert(name, Entry { file, digest });
             *self.dirty.lock().expect("stat cache lock") = true;
         }
         Ok(Hashed {
             digest,
-            size: meta.len(),
+            size: file.size,
         })
     }
 
@@ -138,6 +125,8 @@ pub fn hash_file(path: &Path, size: u64) -> io::Result<Digest> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::SystemTime;
+
     use super::*;
 
     #[test]

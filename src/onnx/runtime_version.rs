@@ -44,35 +44,21 @@ pub fn library_version(path: &Path) -> Result<String, String> {
 ///
 /// Like the stat cache of input hashes it only saves work: any change of the file's size,
 /// mtime or inode misses and the library is loaded and asked again; a library modified in
-/// the last two seconds is not remembered; a lost or unreadable memo file costs one load.
+/// the last two seconds is not remembered (`file_identity`); a lost or unreadable memo file
+/// costs one load.
 pub mod memo {
     use std::collections::BTreeMap;
-    use std::os::unix::fs::MetadataExt;
     use std::path::{Path, PathBuf};
     use std::sync::{Mutex, OnceLock};
-    use std::time::{SystemTime, UNIX_EPOCH};
 
     use serde::{Deserialize, Serialize};
 
+    use crate::file_identity::FileIdentity;
+
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     struct Entry {
-        size: u64,
-        mtime_s: i64,
-        mtime_ns: i64,
-        inode: u64,
+        file: FileIdentity,
         version: String,
-    }
-
-    impl Entry {
-        fn of(meta: &std::fs::Metadata, version: String) -> Self {
-            Self {
-                size: meta.len(),
-                mtime_s: meta.mtime(),
-                mtime_ns: meta.mtime_nsec(),
-                inode: meta.ino(),
-                version,
-            }
-        }
     }
 
     static FILE: OnceLock<PathBuf> = OnceLock::new();
@@ -102,25 +88,25 @@ pub mod memo {
         let name = path.to_string_lossy();
         with_entries(|entries| {
             let entry = entries.get(name.as_ref())?;
-            (*entry == Entry::of(&meta, entry.version.clone())).then(|| entry.version.clone())
+            (entry.file == FileIdentity::of(&meta)).then(|| entry.version.clone())
         })
     }
 
     /// Remember `version` for the library at `path` and write the memo back (atomically;
     /// errors are ignored, the memo only saves time).
     pub fn remember(path: &Path, version: &str) {
-        let Some(file) = FILE.get() else { return };
+        let Some(memo) = FILE.get() else { return };
         let Ok(meta) = std::fs::metadata(path) else {
             return;
         };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        if now - meta.mtime() < 2 {
+        let file = FileIdentity::of(&meta);
+        if !file.settled() {
             return;
         }
-        let entry = Entry::of(&meta, version.to_string());
+        let entry = Entry {
+            file,
+            version: version.to_string(),
+        };
         let name = path.to_string_lossy().into_owned();
         let bytes = with_entries(|entries| {
             if entries.get(&name) == Some(&entry) {
@@ -130,7 +116,7 @@ pub mod memo {
             serde_json::to_vec(entries).ok()
         });
         if let Some(bytes) = bytes {
-            let _ = crate::durable::write_beside(file, &bytes, crate::durable::Durability::Fast);
+            let _ = crate::durable::write_beside(memo, &bytes, crate::durable::Durability::Fast);
         }
     }
 }
