@@ -288,8 +288,9 @@ fn write_stacked(
             write_png(&tensor, &png.join(format!("{}.png", names.get(i)?)))
                 .map_err(|e| ExchangeError::value(&record.id, field, e))?;
         } else if Some(bytes.len() - start) != dtype.byte_len(dims) {
-            // The samples' length, as `Tensor::decode` checks it.
+            // Named as `Tensor::decode` names a wrong length.
             Tensor::decode(&bytes).map_err(invalid)?;
+            return Err(invalid(crate::dataset::TensorError::Truncated));
         }
         Ok(Some(Row { blob: bytes, start }))
     };
@@ -402,7 +403,7 @@ mod tests {
     use crate::exchange::{BlobError, ShapeSpec};
     use crate::exchange::{Scan, describe};
 
-    /// Blobs held in memory, counting whole reads and header reads.
+    /// Blobs held in memory, counting header reads.
     #[derive(Default)]
     struct Blobs {
         bytes: HashMap<Digest, Vec<u8>>,
