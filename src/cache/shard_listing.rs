@@ -7,12 +7,12 @@
 //! had inode `ino` and ctime `c` is still its listing while it has both.
 //!
 //! One rule keeps that true across the clock's granularity (the rule of `file_identity`): a
-//! listing is remembered only when it was taken at least [`SETTLED`] after the folder's ctime and the folder's ctime did
-//! not move while it was being listed, so any later change carries a later ctime. The memo
-//! is one file per shard under `state/shards/`, written atomically; a damaged, short or
-//! foreign memo is ignored and the folder listed again. A memo can only claim names that
-//! were present: an object removed since changes the ctime, and an object added since is
-//! not in the memo, so it is checked with a `stat` as before.
+//! listing is remembered only when it was taken at least [`SETTLED`] after the folder's
+//! ctime and the folder's ctime did not move while it was being listed, so any later change
+//! carries a later ctime. The memo is one file per shard under `state/shards/`, written
+//! atomically; a damaged, short or foreign memo is ignored and the folder listed again. A
+//! memo can only claim names that were present: an object removed since changes the ctime,
+//! and an object added since is not in the memo, so it is checked with a `stat` as before.
 
 use std::collections::HashSet;
 use std::fs;

@@ -5,8 +5,8 @@
 //! change hashes to the same key, and a stale entry can never be used because any change of
 //! size, mtime or inode misses. Files modified within the last two seconds are not remembered
 //! (`file_identity`: a write in the same timestamp tick as the hash could otherwise go
-//! unnoticed). The file is
-//! rewritten atomically; concurrent runs may drop each other's additions, never corrupt them.
+//! unnoticed). The file is rewritten atomically; concurrent runs may drop each other's
+//! additions, never corrupt them.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
