@@ -59,6 +59,14 @@ pub enum ObjectError {
     Unreadable,
 }
 
+/// What an error opening or reading an object means to a reader.
+fn object_io_error(error: io::Error) -> ObjectError {
+    match error.kind() {
+        io::ErrorKind::NotFound => ObjectError::Missing,
+        _ => ObjectError::Unreadable,
+    }
+}
+
 /// An open cache folder. Clones share whether anything is still to be flushed.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -294,11 +302,9 @@ impl Store {
     pub fn get_object(&self, digest: &Digest) -> Result<Vec<u8>, ObjectError> {
         let path = self.object_path(digest);
         let mut bytes = Vec::new();
-        match File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes)) {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ObjectError::Missing),
-            Err(_) => return Err(ObjectError::Unreadable),
-        }
+        File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(object_io_error)?;
         if Digest::of(&bytes) != *digest {
             self.quarantine(digest);
             return Err(ObjectError::Damaged);
@@ -315,11 +321,7 @@ impl Store {
         let Ok(len) = usize::try_from(size) else {
             return self.get_object(digest);
         };
-        let mut file = match File::open(self.object_path(digest)) {
-            Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ObjectError::Missing),
-            Err(_) => return Err(ObjectError::Unreadable),
-        };
+        let mut file = File::open(self.object_path(digest)).map_err(object_io_error)?;
         let mut bytes = Vec::new();
         if bytes.try_reserve_exact(len).is_ok()
             && (&mut file).take(size).read_to_end(&mut bytes).is_ok()
@@ -335,11 +337,7 @@ impl Store {
     /// Copies an object to `target` (an ordinary, writable file) and checks the copy's hash; a
     /// damaged object is moved aside and the copy removed.
     pub fn copy_object(&self, digest: &Digest, target: &Path) -> Result<(), ObjectError> {
-        match fs::copy(self.object_path(digest), target) {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ObjectError::Missing),
-            Err(_) => return Err(ObjectError::Unreadable),
-        }
+        fs::copy(self.object_path(digest), target).map_err(object_io_error)?;
         let _ = fs::set_permissions(target, fs::Permissions::from_mode(0o644));
         let size = fs::metadata(target).map(|m| m.len()).unwrap_or(0);
         if crate::key::hash_file(target, size).ok() != Some(*digest) {

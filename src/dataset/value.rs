@@ -364,37 +364,39 @@ fn blob_after_tag<'de, A: MapAccess<'de>>(mut access: A) -> Result<Value, A::Err
     let mut name = None;
     while let Some(key) = access.next_key_seed(KeySeed)? {
         match key {
-            Key::Other(key) if key == "size" && size.is_none() => {
-                size = Some(match access.next_value::<Value>()? {
-                    Value::Int(n) if n >= 0 => n as u64,
-                    _ => {
-                        return Err(de::Error::custom("`size` must be a non-negative integer"));
-                    }
-                });
-            }
-            Key::Other(key) if key == "name" && name.is_none() => {
-                name = Some(match access.next_value::<Value>()? {
-                    Value::Str(name) => name,
-                    _ => return Err(de::Error::custom("blob `name` must be a string")),
-                });
-            }
-            Key::Other(key) => {
-                return Err(de::Error::custom(format!(
-                    "unexpected key `{key}` in a blob reference"
-                )));
-            }
-            Key::Blob => {
-                return Err(de::Error::custom(
-                    "unexpected key `$blob` in a blob reference",
-                ));
-            }
+            Key::Other(key) if key == "size" && size.is_none() => size = Some(access.next_value()?),
+            Key::Other(key) if key == "name" && name.is_none() => name = Some(access.next_value()?),
+            Key::Other(key) => return Err(de::Error::custom(unexpected_blob_key(&key))),
+            Key::Blob => return Err(de::Error::custom(unexpected_blob_key("$blob"))),
         }
     }
     Ok(Value::Blob(BlobRef {
         digest,
-        size: size.unwrap_or(0),
-        name,
+        size: size_of(size).map_err(de::Error::custom)?,
+        name: blob_name_of(name).map_err(de::Error::custom)?,
     }))
+}
+
+/// A reference's `size` (absent: 0).
+fn size_of(value: Option<Value>) -> Result<u64, String> {
+    match value {
+        Some(Value::Int(n)) if n >= 0 => Ok(n as u64),
+        None => Ok(0),
+        _ => Err("`size` must be a non-negative integer".into()),
+    }
+}
+
+/// A blob reference's optional `name`.
+fn blob_name_of(value: Option<Value>) -> Result<Option<String>, String> {
+    match value {
+        Some(Value::Str(name)) => Ok(Some(name)),
+        None => Ok(None),
+        _ => Err("blob `name` must be a string".into()),
+    }
+}
+
+fn unexpected_blob_key(key: &str) -> String {
+    format!("unexpected key `{key}` in a blob reference")
 }
 
 /// Turns a `$blob`/`$file` tagged map into its reference; other maps stay maps.
@@ -405,23 +407,12 @@ fn reference_from_map(mut map: BTreeMap<String, Value>) -> Result<Value, String>
             _ => Err(format!("{what}: expected a digest string")),
         }
     };
-    let size_of = |value: Option<Value>| -> Result<u64, String> {
-        match value {
-            Some(Value::Int(n)) if n >= 0 => Ok(n as u64),
-            None => Ok(0),
-            _ => Err("`size` must be a non-negative integer".into()),
-        }
-    };
     if let Some(tagged) = map.remove("$blob") {
         let digest = digest_of(Some(tagged), "`$blob`")?;
         let size = size_of(map.remove("size"))?;
-        let name = match map.remove("name") {
-            Some(Value::Str(name)) => Some(name),
-            None => None,
-            _ => return Err("blob `name` must be a string".into()),
-        };
+        let name = blob_name_of(map.remove("name"))?;
         if let Some(extra) = map.keys().next() {
-            return Err(format!("unexpected key `{extra}` in a blob reference"));
+            return Err(unexpected_blob_key(extra));
         }
         return Ok(Value::Blob(BlobRef { digest, size, name }));
     }

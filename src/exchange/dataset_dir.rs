@@ -459,6 +459,18 @@ mod tests {
         Dataset::from_records(records).unwrap()
     }
 
+    /// `dataset` written into a new temporary folder.
+    fn written(
+        dataset: &Dataset,
+        description: &Description,
+        blobs: &Blobs,
+    ) -> (tempfile::TempDir, DatasetJson) {
+        let dir = tempfile::tempdir().unwrap();
+        let options = WriteOptions::default();
+        let json = write_dataset_dir(dataset, description, blobs, dir.path(), &options).unwrap();
+        (dir, json)
+    }
+
     fn shape_written(dir: &Path, json: &DatasetJson) -> Option<ShapeSpec> {
         let field = json.fields.iter().find(|f| f.name == "m").unwrap();
         let stacked = dir.join("m.npy").exists();
@@ -482,15 +494,7 @@ mod tests {
             Some(ShapeSpec::Fixed(vec![2, 3]))
         );
 
-        let dir = tempfile::tempdir().unwrap();
-        let json = write_dataset_dir(
-            &dataset,
-            &quick,
-            &blobs,
-            dir.path(),
-            &WriteOptions::default(),
-        )
-        .unwrap();
+        let (dir, json) = written(&dataset, &quick, &blobs);
         assert_eq!(
             shape_written(dir.path(), &json),
             Some(ShapeSpec::Named("varies".into()))
@@ -498,9 +502,9 @@ mod tests {
         for id in ["r0", "r1", "r2"] {
             assert!(dir.path().join("m").join(format!("{id}.npy")).is_file());
         }
-        let written: DatasetJson =
+        let on_disk: DatasetJson =
             serde_json::from_slice(&fs::read(dir.path().join("dataset.json")).unwrap()).unwrap();
-        assert_eq!(written, json);
+        assert_eq!(on_disk, json);
     }
 
     #[test]
@@ -509,15 +513,7 @@ mod tests {
         let dataset = dataset_of(&[&[2, 3], &[2, 3], &[2, 3], &[2, 3]], &mut blobs);
         let quick = describe(&dataset, &blobs, None, Scan::HeaderPerSize).unwrap();
         assert_eq!(blobs.heads.load(std::sync::atomic::Ordering::Relaxed), 1);
-        let dir = tempfile::tempdir().unwrap();
-        let json = write_dataset_dir(
-            &dataset,
-            &quick,
-            &blobs,
-            dir.path(),
-            &WriteOptions::default(),
-        )
-        .unwrap();
+        let (dir, json) = written(&dataset, &quick, &blobs);
         assert_eq!(
             shape_written(dir.path(), &json),
             Some(ShapeSpec::Fixed(vec![2, 3]))
