@@ -1,9 +1,10 @@
 //! What identifies a file's content without reading it, and from when that identity may
 //! stand for the content.
 //!
-//! Three memos save work this way (the input stat cache, `key/stat_cache.rs`; the ONNX
+//! Four memos save work this way (the input stat cache, `key/stat_cache.rs`; the ONNX
 //! Runtime version memo, `onnx/runtime_version.rs`; the object shards' listings,
-//! `cache/shard_listing.rs`), and all three follow one rule: something learned from a file
+//! `cache/shard_listing.rs`; and which reference lists were all present,
+//! `cache/present_lists.rs`), and all four follow one rule: something learned from a file
 //! or folder is remembered only when its last change lies at least [`SETTLED`] in the past.
 //! A write in the same timestamp tick as the read would otherwise leave the timestamp
 //! unchanged and the memo wrong; once the file has settled, any later change carries a later
@@ -42,6 +43,30 @@ impl FileIdentity {
     /// Whether the file last changed at least [`SETTLED`] ago.
     pub fn settled(&self) -> bool {
         settled_since(time_of(self.mtime_s, self.mtime_ns), SETTLED)
+    }
+}
+
+/// A folder's inode and ctime: no name in it can be added, removed or renamed without
+/// changing the ctime, which (unlike the mtime) no program can set back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FolderIdentity {
+    pub ino: u64,
+    pub ctime: i64,
+    pub ctime_nsec: i64,
+}
+
+impl FolderIdentity {
+    pub fn of(meta: &Metadata) -> Self {
+        Self {
+            ino: meta.ino(),
+            ctime: meta.ctime(),
+            ctime_nsec: meta.ctime_nsec(),
+        }
+    }
+
+    /// When the folder's names last changed.
+    pub fn changed_at(self) -> SystemTime {
+        time_of(self.ctime, self.ctime_nsec)
     }
 }
 

@@ -178,6 +178,11 @@ pub fn collect(store: &Store, roots: GcRoots, options: &GcOptions) -> Result<GcR
         }
     }
     report.removed_derived = remove_derived(store, &objects, &old, options.dry_run);
+    if !options.dry_run {
+        // Every shard folder gc removed from has changed, so those memos are stale already;
+        // dropping all of them keeps the folder from growing with lists long gone.
+        super::present_lists::forget_all(&store.state_dir());
+    }
     if !options.dry_run
         && let Ok(entries) = fs::read_dir(store.tmp_dir())
     {

@@ -5,6 +5,7 @@ mod entry;
 mod error;
 mod gc;
 mod presence;
+mod present_lists;
 mod runs;
 mod shard_listing;
 mod store;
@@ -15,7 +16,8 @@ pub use error::CacheError;
 pub use gc::{GcOptions, GcReport, GcRoots, collect, lock_files_of_runs};
 pub use presence::ObjectPresence;
 pub use runs::{
-    InstanceRecord, ItemCounts, LastKey, RUN_FORMAT, RunLog, RunOutcome, RunRecord, Status, runs_in,
+    InstanceRecord, ItemCounts, LastKey, LastKeys, RUN_FORMAT, RunLog, RunOutcome, RunRecord,
+    Status, runs_in,
 };
 pub use store::{ObjectError, Store};
 pub use verify::{VerifyReport, verify};

@@ -9,7 +9,9 @@
 //!
 //! A listing is remembered between runs while its folder is unchanged
 //! ([`super::shard_listing`]), so a no-op rerun reads one small file per shard instead of
-//! walking the folder.
+//! walking the folder; and a whole reference list found present is remembered while the
+//! shard folders it touches are unchanged ([`super::present_lists`]), so a no-op rerun
+//! checks a stage's objects with a `stat` per shard.
 //!
 //! Invariant: an object counts as present only when its file was seen. Objects appear by
 //! rename, whole, so a listed name is a complete object; a name a listing lacks is checked
@@ -22,6 +24,7 @@ use std::sync::RwLock;
 
 use rayon::prelude::*;
 
+use super::present_lists::PresentLists;
 use super::shard_listing::ShardListings;
 use super::store::Store;
 use crate::digest::Digest;
@@ -33,12 +36,16 @@ const LIST_FROM: usize = 16;
 const LIST_WHEN_AT_MOST: u64 = 8;
 /// About what one object name takes in an ext4 folder (64 hex digits plus the record).
 const DIRENT_BYTES: u64 = 80;
+/// A reference list is remembered whole from this many objects (a shorter one costs less to
+/// check than its memo's `stat` per shard).
+const REMEMBER_FROM: usize = 64;
 
 /// The objects a run has seen, for [`ObjectPresence::count_missing`].
 #[derive(Debug)]
 pub struct ObjectPresence {
     store: Store,
     listings: ShardListings,
+    lists: PresentLists,
     seen: RwLock<Seen>,
 }
 
@@ -61,9 +68,36 @@ impl ObjectPresence {
     pub fn new(store: Store) -> Self {
         Self {
             listings: ShardListings::new(store.state_dir().join("shards"), store.tmp_dir()),
+            lists: PresentLists::new(
+                store.objects_dir(),
+                store.state_dir().join("present"),
+                store.tmp_dir(),
+            ),
             store,
             seen: RwLock::new(Seen::default()),
         }
+    }
+
+    /// Whether every object of the reference list stored as object `list` is known to be
+    /// present without looking at them (remembered, and its shard folders unchanged).
+    pub fn all_present(&self, list: &Digest) -> bool {
+        self.lists.all_present(list)
+    }
+
+    /// [`Self::count_missing`] for `digests`, the reference list stored as object `list`;
+    /// a long list found whole is remembered for [`Self::all_present`].
+    pub fn count_missing_in_list(&self, list: &Digest, digests: &[Digest]) -> usize {
+        if digests.len() < REMEMBER_FROM {
+            return self.count_missing(digests);
+        }
+        let before = self.lists.settled_states(digests);
+        let missing = self.count_missing(digests);
+        if missing == 0
+            && let Some(before) = before
+        {
+            self.lists.remember(list, &before);
+        }
+        missing
     }
 
     /// How many of `digests` are not in the object store (a digest given twice counts twice).

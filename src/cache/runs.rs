@@ -171,26 +171,40 @@ impl RunLog {
     }
 
     /// Records the key each instance had and the output it produced, for "why" messages.
+    /// Nothing is written when every one of them is already recorded as it is (a no-op run
+    /// of a stage over thousands of files would otherwise rewrite megabytes).
     pub fn remember(&self, keys: BTreeMap<String, LastKey>) -> Result<(), CacheError> {
         let mut last = self.last_keys();
-        last.extend(keys);
-        self.write_last_keys(&last)
-    }
-
-    fn write_last_keys(&self, keys: &BTreeMap<String, LastKey>) -> Result<(), CacheError> {
-        let path = self.dir.join("last-keys.json");
-        let bytes = serde_json::to_vec(keys)
+        let mut changed = false;
+        for (id, key) in keys {
+            let raw = serde_json::value::to_raw_value(&key)
+                .map_err(|e| CacheError::io(self.last_keys_path(), std::io::Error::other(e)))?;
+            if last.0.get(&id).is_none_or(|old| old.get() != raw.get()) {
+                last.0.insert(id, raw);
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(());
+        }
+        let path = self.last_keys_path();
+        let bytes = serde_json::to_vec(&last.0)
             .map_err(|e| CacheError::io(&path, std::io::Error::other(e)))?;
         write_atomic(&self.tmp, &path, &bytes, self.durability)
             .map_err(|e| CacheError::io(&path, e))
     }
 
     /// Each instance's most recent key components.
-    pub fn last_keys(&self) -> BTreeMap<String, LastKey> {
-        fs::read(self.dir.join("last-keys.json"))
+    pub fn last_keys(&self) -> LastKeys {
+        fs::read(self.last_keys_path())
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
+            .map(LastKeys)
             .unwrap_or_default()
+    }
+
+    fn last_keys_path(&self) -> PathBuf {
+        self.dir.join("last-keys.json")
     }
 
     /// Run records, newest first.
@@ -200,6 +214,30 @@ impl RunLog {
 
     pub fn last_run(&self) -> Option<RunRecord> {
         self.runs().into_iter().next().map(|(_, r)| r)
+    }
+}
+
+/// Each instance's most recent key, as `last-keys.json` holds them. An instance's entry is
+/// parsed only when asked for: a cached stage never needs its last key, and the key of a
+/// stage over thousands of declared files is megabytes of JSON.
+#[derive(Debug, Default)]
+pub struct LastKeys(BTreeMap<String, Box<serde_json::value::RawValue>>);
+
+impl LastKeys {
+    /// The last key of instance `id` (none when never recorded or unreadable).
+    pub fn get(&self, id: &str) -> Option<LastKey> {
+        serde_json::from_str(self.0.get(id)?.get()).ok()
+    }
+
+    /// Keys held in memory (what a run would remember).
+    pub fn from_keys(keys: &BTreeMap<String, LastKey>) -> Self {
+        Self(
+            keys.iter()
+                .filter_map(|(id, key)| {
+                    Some((id.clone(), serde_json::value::to_raw_value(key).ok()?))
+                })
+                .collect(),
+        )
     }
 }
 
@@ -236,4 +274,52 @@ pub fn runs_in(dir: &Path) -> Vec<(PathBuf, RunRecord)> {
             Some((p, record))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(version: u32) -> LastKey {
+        LastKey {
+            key: Some(StageKey {
+                format: crate::key::KEY_FORMAT,
+                kind: "resize".into(),
+                version,
+                runtime: BTreeMap::new(),
+                params: serde_json::json!({"size": [8, 8]}),
+                inputs: BTreeMap::new(),
+                files: BTreeMap::from([("data/a.nrrd".to_string(), Digest::of(b"a"))]),
+                env: BTreeMap::new(),
+            }),
+            output: Some(Digest::of(b"out")),
+        }
+    }
+
+    #[test]
+    fn last_keys_are_read_per_instance_and_rewritten_only_when_one_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let log = RunLog::open(&store, "p", "p.yaml").unwrap();
+        assert_eq!(log.last_keys().get("resized"), None);
+        log.remember(BTreeMap::from([("resized".to_string(), key(1))]))
+            .unwrap();
+        assert_eq!(log.last_keys().get("resized"), Some(key(1)));
+        let path = log.last_keys_path();
+        let written = fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        log.remember(BTreeMap::from([("resized".to_string(), key(1))]))
+            .unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), written);
+        log.remember(BTreeMap::from([("other".to_string(), key(2))]))
+            .unwrap();
+        let last = log.last_keys();
+        assert_eq!(
+            (last.get("resized"), last.get("other")),
+            (Some(key(1)), Some(key(2)))
+        );
+        // An unreadable file reads as no last keys (every stage "never ran"), not an error.
+        fs::write(&path, b"{not json").unwrap();
+        assert_eq!(log.last_keys().get("resized"), None);
+    }
 }

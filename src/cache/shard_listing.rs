@@ -16,39 +16,16 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::digest::Digest;
 use crate::durable::{Durability, write_atomic};
-use crate::file_identity::{SETTLED, settled_since, time_of};
+use crate::file_identity::{FolderIdentity, SETTLED, settled_since};
 
 const MAGIC: &[u8; 8] = b"rfshard1";
 /// Magic, inode, ctime seconds, ctime nanoseconds, name count.
 const HEADER: usize = 8 + 8 + 8 + 8 + 8;
-
-/// Which state of a folder a listing belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FolderState {
-    ino: u64,
-    ctime: i64,
-    ctime_nsec: i64,
-}
-
-impl FolderState {
-    fn of(meta: &fs::Metadata) -> Self {
-        Self {
-            ino: meta.ino(),
-            ctime: meta.ctime(),
-            ctime_nsec: meta.ctime_nsec(),
-        }
-    }
-
-    fn changed_at(self) -> SystemTime {
-        time_of(self.ctime, self.ctime_nsec)
-    }
-}
 
 /// Remembered shard listings of one cache.
 #[derive(Debug, Clone)]
@@ -78,7 +55,7 @@ impl ShardListings {
     /// remembered when the folder is as it was when last listed, else listed now (and
     /// remembered when the folder has settled). `None` when the folder cannot be read.
     pub fn list(&self, shard: u8, folder: &Path, meta: &fs::Metadata) -> Option<HashSet<Digest>> {
-        let before = FolderState::of(meta);
+        let before = FolderIdentity::of(meta);
         let memo = self.dir.join(format!("{shard:02x}"));
         if let Some(names) = read_memo(&memo, before) {
             return Some(names);
@@ -87,7 +64,7 @@ impl ShardListings {
             .ok()?
             .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
             .collect();
-        let after = fs::metadata(folder).ok().map(|m| FolderState::of(&m));
+        let after = fs::metadata(folder).ok().map(|m| FolderIdentity::of(&m));
         let settled = settled_since(before.changed_at(), self.settled);
         if after == Some(before) && settled {
             // A memo that cannot be written only costs the next run a listing.
@@ -98,7 +75,7 @@ impl ShardListings {
     }
 }
 
-fn encode(state: FolderState, names: &HashSet<Digest>) -> Vec<u8> {
+fn encode(state: FolderIdentity, names: &HashSet<Digest>) -> Vec<u8> {
     let mut sorted: Vec<&Digest> = names.iter().collect();
     sorted.sort_unstable();
     let mut bytes = Vec::with_capacity(HEADER + 32 * sorted.len());
@@ -114,7 +91,7 @@ fn encode(state: FolderState, names: &HashSet<Digest>) -> Vec<u8> {
 }
 
 /// The names a memo holds, when it belongs to the folder's current state.
-fn read_memo(path: &Path, state: FolderState) -> Option<HashSet<Digest>> {
+fn read_memo(path: &Path, state: FolderIdentity) -> Option<HashSet<Digest>> {
     let bytes = fs::read(path).ok()?;
     let header = bytes.get(..HEADER)?;
     let field = |i: usize| u64::from_le_bytes(header[8 + 8 * i..16 + 8 * i].try_into().unwrap());
@@ -173,7 +150,7 @@ mod tests {
         // The memo answers (proved by giving it a name the folder does not have).
         let mut extra = names.clone();
         extra.insert(Digest::of(b"only in the memo"));
-        let state = FolderState::of(&fs::metadata(&folder).unwrap());
+        let state = FolderIdentity::of(&fs::metadata(&folder).unwrap());
         fs::write(&memo, encode(state, &extra)).unwrap();
         assert_eq!(list(&listings, 0xab, &folder).unwrap(), extra);
     }

@@ -7,8 +7,9 @@
 //! - `items/ab/<key>.json`: item entries, named by item key.
 //! - `runs/<pipeline>/…`: run records (what each run did, for `status` and `gc`).
 //! - `tmp/`: temp files and scratch folders (same file system, so renames are atomic).
-//! - `state/`: the stat cache, remembered ONNX Runtime versions, and `shards/`: remembered
-//!   listings of the object shard folders (`shard_listing.rs`).
+//! - `state/`: the stat cache, remembered ONNX Runtime versions, `shards/`: remembered
+//!   listings of the object shard folders (`shard_listing.rs`), and `present/`: reference
+//!   lists found whole (`present_lists.rs`).
 //! - `derived/<kind>/<output hash>/`: folders made from cached datasets (see
 //!   [`Store::derived_dir`]); `logs/`: logs kept for people (failed commands, Slurm jobs).
 //! - `lock`: runs hold it shared, `gc` exclusively.
@@ -158,6 +159,10 @@ impl Store {
 
     pub fn tmp_dir(&self) -> PathBuf {
         self.root.join("tmp")
+    }
+
+    pub fn objects_dir(&self) -> PathBuf {
+        self.root.join("objects")
     }
 
     pub fn state_dir(&self) -> PathBuf {

@@ -143,19 +143,15 @@ pub fn decide(
             },
         };
     }
-    let why = match state
-        .last_keys
-        .get(&instance.id)
-        .and_then(|l| l.key.as_ref())
-    {
+    let why = match state.last_keys.get(&instance.id).and_then(|l| l.key) {
         None => Why::NeverRun,
-        Some(old) => match first_change(old, &keyed.key) {
+        Some(old) => match first_change(&old, &keyed.key) {
             None => Why::NotInCache,
             Some(Change::Input { port }) => Why::InputChanged {
                 stages: upstream_stages(state, index, &port),
                 items: match detail {
                     Detail::Brief => None,
-                    Detail::ItemCounts => changed_items(state, old, &keyed.key, &port),
+                    Detail::ItemCounts => changed_items(state, &old, &keyed.key, &port),
                 },
             },
             Some(change) => Why::Changed(change),
@@ -181,12 +177,15 @@ pub fn missing_objects(state: &RunState<'_>, entry: &StageEntry) -> usize {
     if missing > 0 {
         return missing + entry.ref_count;
     }
+    if state.all_present(&entry.refs) {
+        return 0;
+    }
     match store
         .get_object(&entry.refs)
         .ok()
         .and_then(|b| decode_digests(&b))
     {
-        Some(refs) => state.count_missing(&refs),
+        Some(refs) => state.count_missing_in_list(&entry.refs, &refs),
         None => entry.ref_count.max(1),
     }
 }

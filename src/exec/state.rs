@@ -1,11 +1,11 @@
 //! What every instance of one run shares: the plan, the store, file hashes, earlier keys,
 //! parsed datasets and which objects exist.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::progress::Progress;
-use crate::cache::{LastKey, ObjectError, ObjectPresence, Store};
+use crate::cache::{LastKeys, ObjectError, ObjectPresence, Store};
 use crate::dataset::Dataset;
 use crate::digest::Digest;
 use crate::key::StatCache;
@@ -44,7 +44,7 @@ pub struct RunState<'a> {
     pub options: RunOptions,
     pub progress: Progress,
     /// Each instance's last known key (from earlier runs), for "why".
-    pub last_keys: BTreeMap<String, LastKey>,
+    pub last_keys: LastKeys,
     datasets: Mutex<HashMap<Digest, Arc<Dataset>>>,
     /// Objects seen to exist in this run: stages share many (slices flow through several),
     /// so each is looked up once.
@@ -52,13 +52,8 @@ pub struct RunState<'a> {
 }
 
 impl<'a> RunState<'a> {
-    pub fn new(
-        plan: &'a Plan,
-        store: Store,
-        options: RunOptions,
-        last_keys: BTreeMap<String, LastKey>,
-    ) -> Self {
-        let stat = StatCache::load(store.state_dir().join("stat-cache.json"));
+    pub fn new(plan: &'a Plan, store: Store, options: RunOptions, last_keys: LastKeys) -> Self {
+        let stat = StatCache::load(store.state_dir().join("stat-cache.bin"));
         crate::onnx::runtime::remember_versions_in(store.state_dir().join("runtime-versions.json"));
         let progress = Progress::new(options.quiet);
         let presence = ObjectPresence::new(store.clone());
@@ -97,6 +92,16 @@ impl<'a> RunState<'a> {
     /// How many of `digests` are not in the object store.
     pub fn count_missing(&self, digests: &[Digest]) -> usize {
         self.presence.count_missing(digests)
+    }
+
+    /// Whether every object of the reference list stored as `list` is known present.
+    pub fn all_present(&self, list: &Digest) -> bool {
+        self.presence.all_present(list)
+    }
+
+    /// How many objects of `digests`, the reference list stored as `list`, are missing.
+    pub fn count_missing_in_list(&self, list: &Digest, digests: &[Digest]) -> usize {
+        self.presence.count_missing_in_list(list, digests)
     }
 
     /// Keeps a freshly computed dataset so readers need not parse it back.

@@ -8,7 +8,7 @@ use super::decide::{Decision, Detail, Upstream, decide};
 use super::executor::Job;
 use super::local::{Shard, compute, compute_shard};
 use super::state::{RunOptions, RunState};
-use crate::cache::{ItemCounts, LastKey, Store};
+use crate::cache::{ItemCounts, LastKeys, Store};
 use crate::plan::Plan;
 
 /// The work one job was sent.
@@ -37,7 +37,7 @@ pub struct WorkerReport {
 pub fn work(
     plan: &Plan,
     store: Store,
-    last_keys: std::collections::BTreeMap<String, LastKey>,
+    last_keys: LastKeys,
     order: &WorkOrder,
 ) -> Result<WorkerReport, String> {
     let options = RunOptions {

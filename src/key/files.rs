@@ -10,7 +10,7 @@ use super::glob::matches;
 use super::stat_cache::StatCache;
 use crate::dataset::FileRef;
 use crate::stage_api::FileInput;
-use crate::workspace::{Workspace, normalize};
+use crate::workspace::Workspace;
 
 /// A declared file that cannot be hashed. `path` is as the user wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,7 +26,7 @@ pub fn hash_inputs(
     inputs: &[FileInput],
     stat: &StatCache,
 ) -> Result<BTreeMap<String, FileRef>, FileError> {
-    let mut wanted: Vec<(String, PathBuf)> = Vec::new();
+    let mut wanted: Vec<(String, PathBuf, Option<fs::Metadata>)> = Vec::new();
     for input in inputs {
         match input {
             FileInput::Path(path) => {
@@ -36,8 +36,7 @@ pub fn hash_inputs(
                     message: describe(&e),
                 })?;
                 if meta.is_dir() {
-                    let mut files = Vec::new();
-                    walk(&full, &full, &mut files).map_err(|e| FileError {
+                    let files = walk(&full, &|_| true).map_err(|e| FileError {
                         path: path.clone(),
                         message: describe(&e),
                     })?;
@@ -47,9 +46,14 @@ pub fn hash_inputs(
                             message: "the folder is empty".into(),
                         });
                     }
-                    wanted.extend(files.into_iter().map(|(_, f)| (workspace.key_name(&f), f)));
+                    let base = workspace.key_name(&full);
+                    wanted.extend(
+                        files
+                            .into_iter()
+                            .map(|f| (child_name(&base, &f.rel), f.path, f.meta)),
+                    );
                 } else {
-                    wanted.push((workspace.key_name(&full), full));
+                    wanted.push((workspace.key_name(&full), full, Some(meta)));
                 }
             }
             FileInput::Tree { dir, include } => {
@@ -64,15 +68,14 @@ pub fn hash_inputs(
                         message: "is not a folder".into(),
                     });
                 }
-                let mut files = Vec::new();
-                walk(&root, &root, &mut files).map_err(|e| FileError {
+                let included =
+                    |rel: &str| include.is_empty() || include.iter().any(|p| matches(p, rel));
+                let mut files = walk(&root, &included).map_err(|e| FileError {
                     path: dir.clone(),
                     message: describe(&e),
                 })?;
                 let before = files.len();
-                files.retain(|(rel, _)| {
-                    include.is_empty() || include.iter().any(|p| matches(p, rel))
-                });
+                files.retain(|f| f.meta.is_some());
                 if files.is_empty() {
                     let message = if before == 0 {
                         "the folder is empty".to_string()
@@ -91,20 +94,25 @@ pub fn hash_inputs(
                         message,
                     });
                 }
+                let base = workspace.key_name(&root);
                 wanted.extend(
                     files
                         .into_iter()
-                        .map(|(_, full)| (workspace.key_name(&full), full)),
+                        .map(|f| (child_name(&base, &f.rel), f.path, f.meta)),
                 );
             }
         }
     }
-    wanted.sort();
-    wanted.dedup();
+    wanted.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    wanted.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     let hashed: Result<Vec<(String, FileRef)>, FileError> = wanted
         .into_par_iter()
-        .map(|(name, full)| {
-            let hashed = stat.hash(&full).map_err(|e| FileError {
+        .map(|(name, full, meta)| {
+            let hashed = match meta {
+                Some(meta) => stat.hash_known(&full, &meta),
+                None => stat.hash(&full),
+            }
+            .map_err(|e| FileError {
                 path: name.clone(),
                 message: describe(&e),
             })?;
@@ -121,27 +129,75 @@ pub fn hash_inputs(
     Ok(hashed?.into_iter().collect())
 }
 
-/// Every regular file below `dir` (following symlinks), as (relative name, path), sorted.
-fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
-    let mut entries: Vec<(PathBuf, fs::FileType)> = fs::read_dir(dir)?
-        .map(|e| e.and_then(|e| Ok((e.path(), e.file_type()?))))
-        .collect::<Result<_, _>>()?;
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    for (path, kind) in entries {
-        // The folder entry's type costs no `stat`; only a link needs its target's.
-        let kind = if kind.is_symlink() {
-            fs::metadata(&path)?.file_type()
+/// A regular file found below a folder.
+struct Found {
+    /// Its name relative to the folder walked, `/`-separated.
+    rel: String,
+    path: PathBuf,
+    /// Its metadata (a link's target's), read while listing when the walk's filter kept it.
+    meta: Option<fs::Metadata>,
+}
+
+/// Every regular file below `dir` (following symlinks), in no particular order; the files
+/// `keep` accepts (by relative name) carry their metadata, read relative to the folder being
+/// listed so no path is looked up twice. Subfolders are listed in parallel: a cohort is
+/// thousands of patient folders.
+fn walk(dir: &Path, keep: &(dyn Fn(&str) -> bool + Sync)) -> std::io::Result<Vec<Found>> {
+    walk_below(dir, "", keep)
+}
+
+fn walk_below(
+    dir: &Path,
+    rel: &str,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+) -> std::io::Result<Vec<Found>> {
+    let mut found = Vec::new();
+    let mut folders = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let child = if rel.is_empty() {
+            name.into_owned()
         } else {
-            kind
+            format!("{rel}/{name}")
         };
-        if kind.is_dir() {
-            walk(root, &path, out)?;
+        // The folder entry's type costs no `stat`; only a link needs its target's.
+        let kind = entry.file_type()?;
+        let (is_dir, meta) = if kind.is_symlink() {
+            let meta = fs::metadata(entry.path())?;
+            (meta.is_dir(), meta.is_file().then_some(meta))
         } else if kind.is_file() {
-            let rel = normalize(path.strip_prefix(root).unwrap_or(&path));
-            out.push((rel, path));
+            (false, keep(&child).then(|| entry.metadata()).transpose()?)
+        } else {
+            (kind.is_dir(), None)
+        };
+        if is_dir {
+            folders.push((entry.path(), child));
+        } else if kind.is_file() || meta.is_some() {
+            let meta = meta.filter(|_| keep(&child));
+            found.push(Found {
+                rel: child,
+                path: entry.path(),
+                meta,
+            });
         }
     }
-    Ok(())
+    let below: Vec<Vec<Found>> = folders
+        .into_par_iter()
+        .map(|(path, child)| walk_below(&path, &child, keep))
+        .collect::<Result<_, _>>()?;
+    found.extend(below.into_iter().flatten());
+    Ok(found)
+}
+
+/// The key name of `rel` inside the folder whose key name is `base`.
+fn child_name(base: &str, rel: &str) -> String {
+    match base {
+        "" => rel.to_string(),
+        "/" => format!("/{rel}"),
+        _ => format!("{base}/{rel}"),
+    }
 }
 
 fn describe(error: &std::io::Error) -> String {

@@ -90,7 +90,7 @@ impl Fixture {
             &self.plan,
             self.store.clone(),
             RunOptions::local(1, false, true),
-            last,
+            crate::cache::LastKeys::from_keys(&last),
         )
     }
 
