@@ -11,20 +11,22 @@
 //! present while every one of those folders still has both: a `stat` per shard answers
 //! for the whole list.
 //!
-//! The rule of `file_identity` keeps that true across the clock's granularity: a list is
-//! remembered only when each of its folders' ctimes lay at least [`SETTLED`] in the past
-//! before its objects were checked, and no folder changed while they were. The memo is one
+//! The rule of `file_identity` keeps that true across the clock's granularity, measured from
+//! the start of the run: a list is remembered only when each of its folders' ctimes lay at
+//! least [`SETTLED`] before the run began (so every listing and `stat` the run's presence
+//! checks took saw the folder as it is), and no folder changed while its objects were
+//! checked. The memo is one
 //! small file per list (named by the digest of the list object) under `state/present/`,
 //! written atomically; a damaged, short or foreign memo is ignored and the objects checked
 //! as before. `gc` removes the folder, so memos never outlive what they describe for long.
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::digest::Digest;
 use crate::durable::{Durability, write_atomic};
-use crate::file_identity::{FolderIdentity, SETTLED, settled_since};
+use crate::file_identity::{FolderIdentity, SETTLED};
 
 const MAGIC: &[u8; 8] = b"rfpresn1";
 /// One shard: its byte (stored in 8 bytes), inode, ctime seconds, ctime nanoseconds.
@@ -40,16 +42,20 @@ pub struct PresentLists {
     dir: PathBuf,
     tmp: PathBuf,
     settled: Duration,
+    /// When the run began.
+    began: SystemTime,
 }
 
 impl PresentLists {
-    /// Memos kept in `dir` about the shards under `objects`, written through `tmp`.
+    /// Memos kept in `dir` about the shards under `objects`, written through `tmp`, for a
+    /// run that begins now.
     pub fn new(objects: PathBuf, dir: PathBuf, tmp: PathBuf) -> Self {
         Self {
             objects,
             dir,
             tmp,
             settled: SETTLED,
+            began: SystemTime::now(),
         }
     }
 
@@ -74,7 +80,8 @@ impl PresentLists {
     }
 
     /// The current identity of each shard folder `digests` touch; `None` when one cannot be
-    /// read or has not settled (then nothing about the list may be remembered).
+    /// read or had not settled when the run began (then nothing about the list may be
+    /// remembered).
     pub fn settled_states(&self, digests: &[Digest]) -> Option<ShardStates> {
         let mut touched = [false; 256];
         for digest in digests {
@@ -84,7 +91,11 @@ impl PresentLists {
             .filter(|&shard| touched[usize::from(shard)])
             .map(|shard| {
                 let state = self.state(shard)?;
-                settled_since(state.changed_at(), self.settled).then_some((shard, state))
+                let settled = self
+                    .began
+                    .duration_since(state.changed_at())
+                    .is_ok_and(|age| age >= self.settled);
+                settled.then_some((shard, state))
             })
             .collect()
     }
@@ -167,20 +178,21 @@ mod tests {
     use super::*;
     use crate::cache::Store;
 
-    /// A cache holding `count` objects, whose shards have settled for the tests' 50 ms.
+    /// A cache holding `count` objects, whose shards had settled for the tests' 50 ms when
+    /// the run (the `PresentLists`) began.
     fn setup(count: u32) -> (tempfile::TempDir, Store, PresentLists, Vec<Digest>) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let stored: Vec<Digest> = (0..count)
             .map(|i| store.put_object(&i.to_le_bytes()).unwrap())
             .collect();
+        std::thread::sleep(Duration::from_millis(60));
         let lists = PresentLists::new(
             dir.path().join("objects"),
             store.state_dir().join("present"),
             store.tmp_dir(),
         )
         .settled_after(Duration::from_millis(50));
-        std::thread::sleep(Duration::from_millis(60));
         (dir, store, lists, stored)
     }
 
@@ -223,6 +235,10 @@ mod tests {
         let (_dir, store, lists, stored) = setup(40);
         let unsettled = lists.clone().settled_after(Duration::from_secs(3600));
         assert_eq!(unsettled.settled_states(&stored), None);
+        // A shard changed after the run began is not settled for this run, however long ago.
+        let mut begun_earlier = lists.clone();
+        begun_earlier.began -= Duration::from_millis(200);
+        assert_eq!(begun_earlier.settled_states(&stored), None);
         let list = Digest::of(b"the list");
         let before = lists.settled_states(&stored).unwrap();
         fs::remove_file(store.object_path(&stored[0])).unwrap();
