@@ -372,6 +372,19 @@ section_cold() {
     read -r feat else_wall else_sum < <(tail -n 1 <<<"$lines")
     figure "cold.study_inception_v3_${patients}_patients: $WALL s, peak $RSS_MB MB; $(head -n 1 <<<"$lines")"
     figure "cold.study_everything_else_vs_features: +$(py "print(f'{$else_wall * 100:.0f}')")% of the features stage's $feat s in wall time (+$(py "print(f'{$else_sum * 100:.0f}')")% in summed stage time; target < 15%: $(verdict "$else_wall" '<' 0.15))"
+    # The yardstick: plain ONNX Runtime in Python over the same resized slices, same threads.
+    local study_wall=$WALL threads
+    threads=$(nproc)
+    rm -rf "$WORK/study-resized"
+    "$RADFLOW" export bench-study.yaml resized --cache cache/study --to "$WORK/study-resized" >/dev/null ||
+        die "cold: radflow export of the resized slices failed"
+    cat "$WORK/study-resized"/* >/dev/null 2>&1 || true # both sides read their inputs from the page cache
+    step cold-study-ort "$PYTHON" "$ROOT/benches/ort_features.py" "$WORK/study-resized" models/inception_v3.onnx \
+        --batch 16 --threads "$threads"
+    figure "cold.study_plain_onnx_runtime_python: $WALL s ($(tail -n 1 "$WORK/logs/cold-study-ort.out"), $threads threads)"
+    local ratio
+    ratio=$(py "print(f'{$study_wall / $WALL:.3f}')")
+    figure "cold.study_vs_plain_onnx_runtime: $ratio x (radflow's whole study cold / Python's features alone; target <= 1.05: $(verdict "$ratio" '<=' 1.05))"
     cd "$ROOT"
 }
 
