@@ -75,7 +75,7 @@ pub fn hash_inputs(
                     message: describe(&e),
                 })?;
                 let before = files.len();
-                files.retain(|f| f.meta.is_some());
+                files.retain(|f| f.kept);
                 if files.is_empty() {
                     let message = if before == 0 {
                         "the folder is empty".to_string()
@@ -134,7 +134,10 @@ struct Found {
     /// Its name relative to the folder walked, `/`-separated.
     rel: String,
     path: PathBuf,
-    /// Its metadata (a link's target's), read while listing when the walk's filter kept it.
+    /// Whether the walk's filter accepted it.
+    kept: bool,
+    /// Its metadata (a link's target's), read while listing when it was kept; `None` when that
+    /// failed (hashing it reads it again and reports the error under the file's name).
     meta: Option<fs::Metadata>,
 }
 
@@ -164,22 +167,26 @@ fn walk_below(
         };
         // The folder entry's type costs no `stat`; only a link needs its target's.
         let kind = entry.file_type()?;
-        let (is_dir, meta) = if kind.is_symlink() {
-            let meta = fs::metadata(entry.path())?;
-            (meta.is_dir(), meta.is_file().then_some(meta))
-        } else if kind.is_file() {
-            (false, keep(&child).then(|| entry.metadata()).transpose()?)
+        let (is_dir, is_file, meta) = if kind.is_symlink() {
+            let target = fs::metadata(entry.path())?;
+            (target.is_dir(), target.is_file(), Some(target))
         } else {
-            (kind.is_dir(), None)
+            (kind.is_dir(), kind.is_file(), None)
         };
         if is_dir {
             folders.push((entry.path(), child));
-        } else if kind.is_file() || meta.is_some() {
-            let meta = meta.filter(|_| keep(&child));
+        } else if is_file {
+            let kept = keep(&child);
+            let meta = match meta {
+                Some(target) => Some(target),
+                None if kept => entry.metadata().ok(),
+                None => None,
+            };
             found.push(Found {
                 rel: child,
                 path: entry.path(),
-                meta,
+                kept,
+                meta: meta.filter(|_| kept),
             });
         }
     }
@@ -211,6 +218,7 @@ fn describe(error: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest::Digest;
 
     #[test]
     fn trees_are_filtered_and_named_relative_to_the_root() {
@@ -249,6 +257,34 @@ mod tests {
             files.keys().collect::<Vec<_>>(),
             ["img/P1/b.nrrd", "img/P1/scan.nrrd", "img/P2/scan.nrrd"]
         );
+    }
+
+    #[test]
+    fn many_folders_walked_in_parallel_give_every_file_once_with_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        for p in 0..60 {
+            let patient = dir.path().join(format!("cohort/P{p:02}/sub"));
+            fs::create_dir_all(&patient).unwrap();
+            fs::write(patient.join("../image.nrrd"), format!("scan {p}")).unwrap();
+            fs::write(patient.join("../notes.txt"), b"n").unwrap();
+            fs::write(patient.join("deep.nrrd"), format!("deep {p}")).unwrap();
+        }
+        let ws = Workspace::new(dir.path().to_path_buf());
+        let tree = FileInput::Tree {
+            dir: "./cohort".into(),
+            include: vec!["*/image.nrrd".into()],
+        };
+        let files = hash_inputs(&ws, &[tree], &StatCache::in_memory()).unwrap();
+        assert_eq!(files.len(), 60);
+        assert_eq!(files["cohort/P07/image.nrrd"].digest, Digest::of(b"scan 7"));
+        let whole = FileInput::Path("cohort".into());
+        let files = hash_inputs(&ws, &[whole], &StatCache::in_memory()).unwrap();
+        assert_eq!(files.len(), 180);
+        assert_eq!(
+            files["cohort/P59/sub/deep.nrrd"].digest,
+            Digest::of(b"deep 59")
+        );
+        assert!(files.keys().all(|k| files[k].path == *k));
     }
 
     #[test]
