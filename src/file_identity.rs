@@ -68,6 +68,28 @@ impl FolderIdentity {
     pub fn changed_at(self) -> SystemTime {
         time_of(self.ctime, self.ctime_nsec)
     }
+
+    /// How memos store it: inode, ctime seconds, ctime nanoseconds (little-endian).
+    pub fn to_bytes(self) -> [u8; 24] {
+        let mut bytes = [0; 24];
+        bytes[..8].copy_from_slice(&self.ino.to_le_bytes());
+        bytes[8..16].copy_from_slice(&self.ctime.to_le_bytes());
+        bytes[16..].copy_from_slice(&self.ctime_nsec.to_le_bytes());
+        bytes
+    }
+
+    /// The identity [`Self::to_bytes`] wrote (`None` unless given exactly 24 bytes).
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != 24 {
+            return None;
+        }
+        let word = |at: usize| bytes[at..at + 8].try_into().ok();
+        Some(Self {
+            ino: u64::from_le_bytes(word(0)?),
+            ctime: i64::from_le_bytes(word(8)?),
+            ctime_nsec: i64::from_le_bytes(word(16)?),
+        })
+    }
 }
 
 /// The instant `seconds` and `nanos` after the epoch (the epoch itself for times before it).
@@ -81,7 +103,12 @@ pub fn time_of(seconds: i64, nanos: i64) -> SystemTime {
 
 /// Whether `changed` lies at least `settle` in the past (a time in the future never has).
 pub fn settled_since(changed: SystemTime, settle: Duration) -> bool {
-    SystemTime::now()
+    settled_by(changed, settle, SystemTime::now())
+}
+
+/// Whether `changed` lies at least `settle` before `moment`.
+pub fn settled_by(changed: SystemTime, settle: Duration, moment: SystemTime) -> bool {
+    moment
         .duration_since(changed)
         .is_ok_and(|age| age >= settle)
 }

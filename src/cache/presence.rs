@@ -68,11 +68,7 @@ impl ObjectPresence {
     pub fn new(store: Store) -> Self {
         Self {
             listings: ShardListings::new(store.state_dir().join("shards"), store.tmp_dir()),
-            lists: PresentLists::new(
-                store.objects_dir(),
-                store.state_dir().join("present"),
-                store.tmp_dir(),
-            ),
+            lists: PresentLists::new(store.clone()),
             store,
             seen: RwLock::new(Seen::default()),
         }
@@ -134,16 +130,15 @@ impl ObjectPresence {
     }
 
     fn look_up(&self, shard: u8, wanted: Vec<Digest>) -> ShardAnswer {
-        let folder = self.store.object_path(&wanted[0]);
-        let folder = folder.parent().expect("an object path has a shard folder");
-        let meta = match fs::metadata(folder) {
+        let folder = self.store.shard_dir(shard);
+        let meta = match fs::metadata(&folder) {
             Ok(meta) if wanted.len() >= LIST_FROM => meta,
             _ => return self.stat_each(wanted),
         };
         if meta.len() / DIRENT_BYTES > wanted.len() as u64 * LIST_WHEN_AT_MOST {
             return self.stat_each(wanted);
         }
-        let Some(listing) = self.listings.list(shard, folder, &meta) else {
+        let Some(listing) = self.listings.list(shard, &folder, &meta) else {
             return self.stat_each(wanted);
         };
         let absent: Vec<Digest> = wanted

@@ -24,9 +24,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use super::store::Store;
 use crate::digest::Digest;
 use crate::durable::{Durability, write_atomic};
-use crate::file_identity::{FolderIdentity, SETTLED};
+use crate::file_identity::{FolderIdentity, SETTLED, settled_by};
 
 const MAGIC: &[u8; 8] = b"rfpresn1";
 /// One shard: its byte (stored in 8 bytes), inode, ctime seconds, ctime nanoseconds.
@@ -38,22 +39,20 @@ pub type ShardStates = Vec<(u8, FolderIdentity)>;
 /// Remembered present lists of one cache.
 #[derive(Debug, Clone)]
 pub struct PresentLists {
-    objects: PathBuf,
+    store: Store,
     dir: PathBuf,
-    tmp: PathBuf,
     settled: Duration,
     /// When the run began.
     began: SystemTime,
 }
 
 impl PresentLists {
-    /// Memos kept in `dir` about the shards under `objects`, written through `tmp`, for a
-    /// run that begins now.
-    pub fn new(objects: PathBuf, dir: PathBuf, tmp: PathBuf) -> Self {
+    /// The memos of `store`'s object shards (in its `state/present/`), for a run that begins
+    /// now.
+    pub fn new(store: Store) -> Self {
         Self {
-            objects,
-            dir,
-            tmp,
+            dir: store.state_dir().join("present"),
+            store,
             settled: SETTLED,
             began: SystemTime::now(),
         }
@@ -91,11 +90,7 @@ impl PresentLists {
             .filter(|&shard| touched[usize::from(shard)])
             .map(|shard| {
                 let state = self.state(shard)?;
-                let settled = self
-                    .began
-                    .duration_since(state.changed_at())
-                    .is_ok_and(|age| age >= self.settled);
-                settled.then_some((shard, state))
+                settled_by(state.changed_at(), self.settled, self.began).then_some((shard, state))
             })
             .collect()
     }
@@ -112,17 +107,14 @@ impl PresentLists {
         }
         // A memo that cannot be written only costs the next run the object checks.
         let _ = fs::create_dir_all(&self.dir);
-        let _ = write_atomic(
-            &self.tmp,
-            &self.memo(list),
-            &encode(before),
-            Durability::Fast,
-        );
+        let tmp = self.store.tmp_dir();
+        let _ = write_atomic(&tmp, &self.memo(list), &encode(before), Durability::Fast);
     }
 
     fn state(&self, shard: u8) -> Option<FolderIdentity> {
-        let folder = self.objects.join(format!("{shard:02x}"));
-        fs::metadata(folder).ok().map(|m| FolderIdentity::of(&m))
+        fs::metadata(self.store.shard_dir(shard))
+            .ok()
+            .map(|m| FolderIdentity::of(&m))
     }
 
     fn memo(&self, list: &Digest) -> PathBuf {
@@ -141,9 +133,7 @@ fn encode(states: &ShardStates) -> Vec<u8> {
     bytes.extend_from_slice(&(states.len() as u64).to_le_bytes());
     for (shard, state) in states {
         bytes.extend_from_slice(&u64::from(*shard).to_le_bytes());
-        bytes.extend_from_slice(&state.ino.to_le_bytes());
-        bytes.extend_from_slice(&state.ctime.to_le_bytes());
-        bytes.extend_from_slice(&state.ctime_nsec.to_le_bytes());
+        bytes.extend_from_slice(&state.to_bytes());
     }
     bytes
 }
@@ -163,11 +153,7 @@ fn decode(bytes: &[u8]) -> Option<ShardStates> {
         .map(|i| {
             let at = 16 + i * SHARD_BYTES;
             let shard = u8::try_from(word(at)?).ok()?;
-            let state = FolderIdentity {
-                ino: word(at + 8)?,
-                ctime: word(at + 16)? as i64,
-                ctime_nsec: word(at + 24)? as i64,
-            };
+            let state = FolderIdentity::from_bytes(bytes.get(at + 8..at + SHARD_BYTES)?)?;
             Some((shard, state))
         })
         .collect()
@@ -187,12 +173,7 @@ mod tests {
             .map(|i| store.put_object(&i.to_le_bytes()).unwrap())
             .collect();
         std::thread::sleep(Duration::from_millis(60));
-        let lists = PresentLists::new(
-            dir.path().join("objects"),
-            store.state_dir().join("present"),
-            store.tmp_dir(),
-        )
-        .settled_after(Duration::from_millis(50));
+        let lists = PresentLists::new(store.clone()).settled_after(Duration::from_millis(50));
         (dir, store, lists, stored)
     }
 

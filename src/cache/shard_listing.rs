@@ -80,9 +80,7 @@ fn encode(state: FolderIdentity, names: &HashSet<Digest>) -> Vec<u8> {
     sorted.sort_unstable();
     let mut bytes = Vec::with_capacity(HEADER + 32 * sorted.len());
     bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&state.ino.to_le_bytes());
-    bytes.extend_from_slice(&state.ctime.to_le_bytes());
-    bytes.extend_from_slice(&state.ctime_nsec.to_le_bytes());
+    bytes.extend_from_slice(&state.to_bytes());
     bytes.extend_from_slice(&(sorted.len() as u64).to_le_bytes());
     for digest in sorted {
         bytes.extend_from_slice(digest.as_bytes());
@@ -94,15 +92,10 @@ fn encode(state: FolderIdentity, names: &HashSet<Digest>) -> Vec<u8> {
 fn read_memo(path: &Path, state: FolderIdentity) -> Option<HashSet<Digest>> {
     let bytes = fs::read(path).ok()?;
     let header = bytes.get(..HEADER)?;
-    let field = |i: usize| u64::from_le_bytes(header[8 + 8 * i..16 + 8 * i].try_into().unwrap());
-    if &header[..8] != MAGIC
-        || field(0) != state.ino
-        || field(1) as i64 != state.ctime
-        || field(2) as i64 != state.ctime_nsec
-    {
+    if &header[..8] != MAGIC || FolderIdentity::from_bytes(&header[8..32]) != Some(state) {
         return None;
     }
-    let count = usize::try_from(field(3)).ok()?;
+    let count = usize::try_from(u64::from_le_bytes(header[32..].try_into().ok()?)).ok()?;
     let body = &bytes[HEADER..];
     if body.len() != count.checked_mul(32)? {
         return None;

@@ -161,10 +161,6 @@ impl Store {
         self.root.join("tmp")
     }
 
-    pub fn objects_dir(&self) -> PathBuf {
-        self.root.join("objects")
-    }
-
     pub fn state_dir(&self) -> PathBuf {
         self.root.join("state")
     }
@@ -231,6 +227,11 @@ impl Store {
     }
 
     // ---- objects ----
+
+    /// The folder holding the objects whose digests start with byte `shard`.
+    pub fn shard_dir(&self, shard: u8) -> PathBuf {
+        self.root.join("objects").join(format!("{shard:02x}"))
+    }
 
     pub fn object_path(&self, digest: &Digest) -> PathBuf {
         let digits = digest.hex_digits();
