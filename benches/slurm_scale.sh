@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Slurm executor at scale, simulated: `radflow run --executor slurm` on a map pipeline of
-# about 100,000 slices with `sbatch`, `scontrol` and `scancel` replaced by the stand-ins in
+# about 100,000 slices with `sbatch`, `squeue`, `scontrol` and `scancel` replaced by the stand-ins in
 # benches/slurm_sim/ (each submission recorded and run at once, SIM_PARALLEL array tasks at a
 # time, so no job waits in a queue). Prints the jobs submitted, each array's size, the calls
 # to each scheduler tool, and the coordinator's peak memory. benches/README.md has the figures

@@ -262,6 +262,46 @@ fn a_rejected_submission_names_sbatch_and_quotes_its_error() {
 }
 
 #[test]
+fn possibly_ended_lists_ended_and_unknown_jobs_but_not_running_ones_in_one_call() {
+    let Some(slurm) = cluster() else { return };
+    let dir = temp_dir();
+    let sleeper = slurm
+        .submit(&job(
+            "watched-sleeper",
+            script("touch started.txt\nsleep 300"),
+            dir.path(),
+        ))
+        .expect("submit sleeper");
+    let mut array = job("watched-array", script("true"), dir.path());
+    array.array = Some(ArraySpec {
+        indices: vec![0, 1, 2],
+        max_concurrent: None,
+    });
+    let array = slurm.submit(&array).expect("submit array");
+    wait(&slurm, &[array]);
+    let started = Instant::now();
+    while !dir.path().join("started.txt").exists() {
+        assert!(started.elapsed() < DEADLINE, "the sleeper never started");
+        std::thread::sleep(POLL);
+    }
+    // An id Slurm could have given but did not (it takes ids below 2^26 only).
+    let never = JobId(array.0 + 1_000_000);
+    let ended = slurm.possibly_ended(&[sleeper, array, never]);
+    slurm.cancel(&[sleeper]).expect("cancel");
+    let ended = ended.expect("squeue");
+    assert!(ended.contains(&array), "{ended:?}");
+    assert!(ended.contains(&never), "{ended:?}");
+    assert!(!ended.contains(&sleeper), "{ended:?}");
+    wait(&slurm, &[sleeper]);
+    assert!(
+        slurm
+            .possibly_ended(&[sleeper])
+            .expect("squeue")
+            .contains(&sleeper)
+    );
+}
+
+#[test]
 fn status_of_a_job_the_controller_never_saw_is_an_unknown_job_error() {
     let Some(slurm) = cluster() else { return };
     let never = JobId(4_000_000_000);

@@ -1,5 +1,5 @@
 //! The client: submit, inspect, cancel and wait for jobs through Slurm's
-//! command-line tools (`sbatch`, `scontrol`, `scancel`), so it works with any
+//! command-line tools (`sbatch`, `squeue`, `scontrol`, `scancel`), so it works with any
 //! Slurm that a user can use from a shell, with no Slurm library and no
 //! accounting database.
 
@@ -14,6 +14,7 @@ use super::error::SlurmError;
 use super::job_id::{JobId, JobKey};
 use super::job_spec::JobSpec;
 use super::job_state::{JobStatus, StatusMap};
+use super::queue::{FORMAT, parse_queue};
 use super::show_job::parse_show_job;
 
 /// Consecutive polls that may fail (a busy controller answers `Socket timed
@@ -85,6 +86,44 @@ impl Slurm {
             statuses.extend(self.status_of(job)?);
         }
         Ok(statuses)
+    }
+
+    /// Which of `jobs` may have ended, from one `squeue` call for all of them: those whose
+    /// every task `squeue` lists as ended, and those it no longer lists (ended longer than
+    /// the cluster's `MinJobAge` ago). Confirm each with [`Slurm::status`], which reads exit
+    /// codes and logs; the others are still pending or running. This is how a watcher of
+    /// many jobs stays one call per poll however many it watches.
+    pub fn possibly_ended(&self, jobs: &[JobId]) -> Result<BTreeSet<JobId>, SlurmError> {
+        if jobs.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let list: Vec<String> = jobs.iter().map(JobId::to_string).collect();
+        let args = vec![
+            format!("--jobs={}", list.join(",")),
+            "--array".into(),
+            "--states=all".into(),
+            "--noheader".into(),
+            format!("--format={FORMAT}"),
+        ];
+        let finished = self.programs.run("squeue", args, None, &[])?;
+        if !finished.succeeded() {
+            // When it knows none of the ids, `squeue` fails instead of listing nothing.
+            if finished.stderr.contains("Invalid job id specified") {
+                return Ok(jobs.iter().copied().collect());
+            }
+            return Err(finished.into_error());
+        }
+        let listed =
+            parse_queue(&finished.stdout).map_err(|line| SlurmError::UnexpectedOutput {
+                program: "squeue",
+                found: line,
+                expected: "lines of `array-or-job-id|task|state|reason` (`--format=%F|%K|%T|%r`)",
+            })?;
+        Ok(jobs
+            .iter()
+            .copied()
+            .filter(|job| listed.get(job).is_none_or(|&ended| ended))
+            .collect())
     }
 
     fn status_of(&self, job: JobId) -> Result<Vec<(JobKey, JobStatus)>, SlurmError> {
@@ -457,5 +496,83 @@ mod tests {
             .expect_err("gives up")
             .to_string();
         assert!(err.contains("Socket timed out"), "{err}");
+    }
+
+    #[test]
+    fn possibly_ended_asks_squeue_once_for_all_jobs() {
+        let fake = FakeSlurm::new();
+        fs::write(
+            fake.path().join("queue.txt"),
+            include_str!("fixtures/squeue_array_throttled_job_done_dependent_waiting.txt"),
+        )
+        .expect("fixture");
+        let fake = fake.tool(
+            "squeue",
+            r#"d=$(dirname "$0"); printf '%s\n' "$@" >> "$d/args"; cat "$d/queue.txt""#,
+        );
+        // 9 runs, 10 has ended, 11 waits on 9, 12 is no longer listed (purged).
+        let jobs = [JobId(9), JobId(10), JobId(11), JobId(12)];
+        let ended = fake.client().possibly_ended(&jobs).expect("squeue");
+        assert_eq!(
+            ended.into_iter().collect::<Vec<_>>(),
+            [JobId(10), JobId(12)]
+        );
+        let args = fs::read_to_string(fake.path().join("args")).expect("args");
+        let args: Vec<&str> = args.lines().collect();
+        assert_eq!(
+            args,
+            [
+                "--jobs=9,10,11,12",
+                "--array",
+                "--states=all",
+                "--noheader",
+                "--format=%F|%K|%T|%r"
+            ],
+            "one call for all four jobs"
+        );
+        assert!(
+            fake.client()
+                .possibly_ended(&[])
+                .expect("no call")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn possibly_ended_takes_jobs_squeue_does_not_know_as_ended_and_reports_its_errors() {
+        let unknown = FakeSlurm::new().tool(
+            "squeue",
+            "echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1",
+        );
+        let ended = unknown.client().possibly_ended(&[JobId(5), JobId(6)]);
+        assert_eq!(
+            ended.expect("all unknown").into_iter().collect::<Vec<_>>(),
+            [JobId(5), JobId(6)]
+        );
+
+        let busy = FakeSlurm::new().tool(
+            "squeue",
+            "echo 'squeue: error: Socket timed out on send/recv operation' >&2; exit 1",
+        );
+        let err = busy
+            .client()
+            .possibly_ended(&[JobId(5)])
+            .expect_err("fails");
+        assert!(
+            err.to_string()
+                .starts_with("`squeue` failed (exit 1): squeue: error: Socket"),
+            "{err}"
+        );
+
+        let odd = FakeSlurm::new().tool("squeue", "echo 'JOBID PARTITION NAME'");
+        let err = odd
+            .client()
+            .possibly_ended(&[JobId(5)])
+            .expect_err("unreadable");
+        assert!(
+            err.to_string()
+                .starts_with("`squeue` printed `JOBID PARTITION NAME`, expected"),
+            "{err}"
+        );
     }
 }

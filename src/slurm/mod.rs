@@ -1,6 +1,7 @@
 //! A typed client for Slurm, the scheduler research clusters run, over its
-//! command-line tools: `sbatch` to submit, `scontrol show job` to read
-//! states, `scancel` to cancel. No Slurm library and no accounting database
+//! command-line tools: `sbatch` to submit, `squeue` to watch many jobs in one
+//! call, `scontrol show job` to read one job's states, exit codes and logs,
+//! `scancel` to cancel. No Slurm library and no accounting database
 //! (`sacct`/`slurmdbd`) are needed.
 //!
 //! radflow hands work to Slurm as job arrays (a map stage over shards of its
@@ -33,6 +34,7 @@ mod error;
 mod job_id;
 mod job_spec;
 mod job_state;
+mod queue;
 mod show_job;
 
 pub use array_spec::{ArraySpec, MAX_ARRAY_TASKS};

@@ -1,11 +1,17 @@
 //! The Slurm executor: submits each job as `radflow worker` (a job array for a map
-//! instance), polls `scontrol` for their ends, and cancels them on Ctrl-C. It takes only the
+//! instance), watches for their ends, and cancels them on Ctrl-C. It takes only the
 //! instances its [`Placement`] leaves to the cluster; the scheduler gives the others to the
 //! local executor.
+//!
+//! Watching costs the controller one `squeue` call per poll for all running jobs, plus one
+//! `scontrol show job` per job that has ended (its exit codes and logs), never a call per job
+//! per poll. Polls come at a tenth of the youngest running job's age, between
+//! [`POLL_FASTEST`] and [`POLL_SLOWEST`]: a job that takes seconds is seen ending within a
+//! fraction of a second, an array that runs for an hour is asked about every few seconds.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::ClusterError;
 use super::placement::Placement;
@@ -16,7 +22,9 @@ use crate::digest::Digest;
 use crate::exec::executor::{Computed, Done, Executor, Failure, Finished, Job};
 use crate::exec::worker::WorkerReport;
 use crate::plan::Plan;
-use crate::slurm::{ArraySpec, JobId, JobKey, JobSpec, JobState, Payload, Slurm, StatusMap};
+use crate::slurm::{
+    ArraySpec, JobId, JobKey, JobSpec, JobState, Payload, Slurm, SlurmError, StatusMap,
+};
 
 /// How to start a worker for this run: the pipeline as the user named it, the cache, the
 /// `--set`s (workers must build the same plan).
@@ -26,10 +34,24 @@ pub struct Invocation {
     pub overrides: Vec<String>,
 }
 
+/// The shortest time between two polls (a job just submitted)...
+const POLL_FASTEST: Duration = Duration::from_millis(250);
+/// ... and the longest (every running job older than ten times this).
+const POLL_SLOWEST: Duration = Duration::from_secs(5);
+
+/// How long to wait before the next poll when the youngest running job is `age` old: a
+/// tenth of it, so a job is seen ending at most about 10% after its end, and a long wait
+/// costs the controller few calls.
+fn poll_every(age: Duration) -> Duration {
+    (age / 10).clamp(POLL_FASTEST, POLL_SLOWEST)
+}
+
 /// A submitted job of one instance.
 struct Submitted {
     instance: usize,
     job: JobId,
+    /// When it was submitted.
+    since: Instant,
     /// Array tasks, for a map instance.
     shards: Option<usize>,
     /// The stage key whose entry a single job commits.
@@ -290,6 +312,7 @@ impl Executor for SlurmExecutor<'_> {
                 self.running.push(Submitted {
                     instance: job.instance,
                     job: id,
+                    since: Instant::now(),
                     shards,
                     digest: job.keyed.digest,
                     report,
@@ -308,20 +331,33 @@ impl Executor for SlurmExecutor<'_> {
         if self.running.is_empty() {
             return;
         }
+        let jobs: Vec<JobId> = self.running.iter().map(|s| s.job).collect();
+        let candidates = match self.slurm.possibly_ended(&jobs) {
+            Ok(candidates) => candidates,
+            // No `squeue` here: ask `scontrol` about each job, as it alone can tell.
+            Err(SlurmError::Spawn { .. }) => jobs.iter().copied().collect(),
+            // A controller hiccup: ask again at the next poll.
+            Err(_) => return,
+        };
         let mut statuses = StatusMap::new();
-        for submitted in &self.running {
-            match self.slurm.status(&[submitted.job]) {
+        for &job in &candidates {
+            match self.slurm.status(&[job]) {
                 Ok(found) => statuses.extend(found),
-                // A controller hiccup: ask again at the next poll.
+                // Ended longer than `MinJobAge` ago and purged: nothing is left to read but
+                // the cache, which `ended` then trusts (a map's missing items are computed
+                // here; a single job's missing entry is its failure).
+                Err(SlurmError::UnknownJob { .. }) => {}
                 Err(_) => return,
             }
         }
         let mut still = Vec::with_capacity(self.running.len());
         for submitted in std::mem::take(&mut self.running) {
-            let ended = statuses
-                .range(JobKey::job(submitted.job)..)
-                .take_while(|(key, _)| key.job == submitted.job)
-                .all(|(_, status)| status.state.is_ended());
+            // `scontrol` has the last word: `squeue` only says which jobs to ask about.
+            let ended = candidates.contains(&submitted.job)
+                && statuses
+                    .range(JobKey::job(submitted.job)..)
+                    .take_while(|(key, _)| key.job == submitted.job)
+                    .all(|(_, status)| status.state.is_ended());
             if !ended {
                 still.push(submitted);
                 continue;
@@ -336,7 +372,8 @@ impl Executor for SlurmExecutor<'_> {
     }
 
     fn poll_interval(&self) -> Option<Duration> {
-        Some(Duration::from_millis(250))
+        let youngest = self.running.iter().map(|s| s.since.elapsed()).min();
+        Some(youngest.map_or(POLL_FASTEST, poll_every))
     }
 
     fn cancel(&mut self, done: &Sender<Finished>) {
@@ -438,4 +475,19 @@ fn safe(text: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polls_come_at_a_tenth_of_the_youngest_jobs_age_within_bounds() {
+        let ms = |n| Duration::from_millis(n);
+        assert_eq!(poll_every(ms(0)), POLL_FASTEST);
+        assert_eq!(poll_every(ms(1_000)), POLL_FASTEST);
+        assert_eq!(poll_every(ms(4_000)), ms(400));
+        assert_eq!(poll_every(ms(30_000)), ms(3_000));
+        assert_eq!(poll_every(ms(3_600_000)), POLL_SLOWEST);
+    }
 }
