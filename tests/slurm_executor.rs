@@ -176,6 +176,64 @@ fn on_slurm_light_and_quick_stages_run_in_the_coordinator_and_only_heavy_ones_ar
     assert_eq!(on_slurm.read("radflow.lock"), local.read("radflow.lock"));
 }
 
+/// A folder of wrappers that log each call of Slurm's client tools (`tool first-argument`) to
+/// `calls.log` beside them, then run the real tool.
+fn logging_slurm_tools(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).unwrap();
+    for tool in ["sbatch", "squeue", "scontrol", "scancel"] {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .unwrap();
+        let real = String::from_utf8(found.stdout).unwrap().trim().to_string();
+        assert!(!real.is_empty(), "no `{tool}` on PATH");
+        let wrapper = dir.join(tool);
+        let log = dir.join("calls.log");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\necho \"{tool} $1\" >> '{}'\nexec '{real}' \"$@\"\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn running_jobs_are_watched_with_squeue_and_each_is_shown_by_scontrol_once_at_its_end() {
+    if !cluster_available() {
+        return;
+    }
+    let project = study();
+    let tools = project.path().join("slurm-tools");
+    logging_slurm_tools(&tools);
+    let path = format!(
+        "{}:{}",
+        tools.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = project
+        .run_env(&["run", "--executor", "slurm"], &[("PATH", &path)])
+        .ok();
+    let jobs = submitted(&run.stderr).len();
+    assert!(jobs >= 3, "{}", run.stderr);
+    let calls = project.read("slurm-tools/calls.log");
+    let count = |prefix: &str| calls.lines().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(count("sbatch"), jobs, "{calls}");
+    assert!(count("squeue") >= 1, "{calls}");
+    // Before, every poll asked `scontrol show job` about every running job (about 30 calls
+    // for this study); now only a job `squeue` lists as ended is shown, once (a second time
+    // only if the two tools disagreed for a moment).
+    let shown = count("scontrol show");
+    assert!(
+        (jobs..=jobs + 2).contains(&shown),
+        "{shown} `scontrol show job` calls for {jobs} jobs:\n{calls}"
+    );
+}
+
 #[test]
 fn a_negative_local_threshold_is_refused_before_anything_is_submitted() {
     let p = study();

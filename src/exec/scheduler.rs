@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Instant;
 
 use super::decide::{Decision, Detail, Upstream, decide};
 use super::executor::{Done, Executor, Failure, Finished, Job};
@@ -54,6 +55,7 @@ pub fn schedule(
         let mut local = LocalExecutor::new(scope, state);
         let (tx, rx) = mpsc::channel::<Finished>();
         let mut running = 0usize;
+        let mut last_poll = Instant::now();
         loop {
             if interrupt::cancelled() && !run.stopping {
                 run.stopping = true;
@@ -89,7 +91,11 @@ pub fn schedule(
             }
             let interval = cluster.as_deref().and_then(|c| c.poll_interval());
             let received = match interval {
-                Some(every) => rx.recv_timeout(every),
+                // Counted from the last poll, so local jobs ending in between do not put the
+                // cluster's next poll off.
+                Some(every) => {
+                    rx.recv_timeout((last_poll + every).saturating_duration_since(Instant::now()))
+                }
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
             let finished = match received {
@@ -98,6 +104,7 @@ pub fn schedule(
                     if let Some(cluster) = cluster.as_deref_mut() {
                         cluster.poll(&tx);
                     }
+                    last_poll = Instant::now();
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
