@@ -54,7 +54,7 @@ fn noise(len: usize, seed: u64) -> Vec<u8> {
 /// and passed-through patient metadata.
 fn slice_record(i: usize) -> Record {
     let blob = |salt: u64| {
-        Value::Blob(radflow::dataset::BlobRef {
+        Value::from(radflow::dataset::BlobRef {
             digest: Digest::of(&(i as u64 ^ salt).to_le_bytes()),
             size: 131_072,
             name: None,

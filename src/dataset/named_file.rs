@@ -74,10 +74,10 @@ mod tests {
 
     #[test]
     fn a_file_is_found_by_field_folder_path_or_published_name() {
-        let plots = BTreeMap::from([("roc.png".to_string(), Value::Blob(blob(b"png", None)))]);
+        let plots = BTreeMap::from([("roc.png".to_string(), Value::from(blob(b"png", None)))]);
         let record = Record::new("output")
-            .with("model.onnx", Value::Blob(blob(b"onnx", Some("model.onnx"))))
-            .with("metrics", Value::Blob(blob(b"{}", Some("metrics.json"))))
+            .with("model.onnx", Value::from(blob(b"onnx", Some("model.onnx"))))
+            .with("metrics", Value::from(blob(b"{}", Some("metrics.json"))))
             .with("plots", Value::Map(plots));
         let data = Dataset::from_records(vec![record]).unwrap();
         assert_eq!(data.file("model.onnx").unwrap().digest, Digest::of(b"onnx"));
@@ -94,8 +94,8 @@ mod tests {
     #[test]
     fn a_name_on_several_records_with_different_bytes_is_ambiguous() {
         let records = vec![
-            Record::new("a").with("features", Value::Blob(blob(b"1", None))),
-            Record::new("b").with("features", Value::Blob(blob(b"2", None))),
+            Record::new("a").with("features", Value::from(blob(b"1", None))),
+            Record::new("b").with("features", Value::from(blob(b"2", None))),
         ];
         let data = Dataset::from_records(records).unwrap();
         assert!(data.file("features").is_err());

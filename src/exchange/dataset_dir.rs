@@ -416,7 +416,7 @@ mod tests {
             let digest = Digest::of(&bytes);
             let size = bytes.len() as u64;
             self.bytes.insert(digest, bytes);
-            Value::Blob(BlobRef {
+            Value::from(BlobRef {
                 digest,
                 size,
                 name: None,

@@ -59,7 +59,7 @@ pub fn read_dataset_dir(
                 let blob = sink.put(&tensor.encode(), None)?;
                 records[i]
                     .fields
-                    .insert(field.name.clone(), Value::Blob(blob));
+                    .insert(field.name.clone(), Value::from(blob));
             }
         }
     }
@@ -306,7 +306,7 @@ fn read_file_cell(dir: &Path, text: &str, sink: &dyn BlobSink) -> Result<Value, 
     let blob = sink
         .put_file(&dir.join(&rel), Some(name))
         .map_err(|e| e.to_string())?;
-    Ok(Value::Blob(blob))
+    Ok(Value::from(blob))
 }
 
 fn read_folder_cell(dir: &Path, text: &str, sink: &dyn BlobSink) -> Result<Value, String> {
@@ -321,7 +321,7 @@ fn read_folder_cell(dir: &Path, text: &str, sink: &dyn BlobSink) -> Result<Value
         let blob = sink
             .put_file(&file.path, Some(&format!("{base}/{key}")))
             .map_err(|e| e.to_string())?;
-        map.insert(key, Value::Blob(blob));
+        map.insert(key, Value::from(blob));
     }
     Ok(Value::Map(map))
 }

@@ -181,7 +181,7 @@ pub fn read_record_dir(
             let blob = sink.put(&tensor.encode(), None)?;
             if output
                 .fields
-                .insert(field.to_string(), Value::Blob(blob))
+                .insert(field.to_string(), Value::from(blob))
                 .is_some()
             {
                 return Err(ExchangeError::file(

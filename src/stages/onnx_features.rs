@@ -194,7 +194,7 @@ impl Stage for OnnxFeatures {
                     let blob = ctx.put_tensor(&Tensor::from_f32(vec![f.len()], &f))?;
                     Ok(vec![Emit::same(BTreeMap::from([(
                         "features".to_string(),
-                        Value::Blob(blob),
+                        Value::from(blob),
                     )]))])
                 })
                 .collect()

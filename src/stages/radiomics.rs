@@ -174,7 +174,7 @@ impl Stage for Radiomics {
                     let field = match features {
                         Ok(f) => (
                             "features".to_string(),
-                            Value::Blob(
+                            Value::from(
                                 ctx.put_tensor(&Tensor::from_f64(vec![f.values.len()], &f.values))?,
                             ),
                         ),

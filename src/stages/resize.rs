@@ -185,7 +185,7 @@ impl Resize {
         .map_err(imaging)?;
         let tensor = Tensor::from_f32(vec![out.height(), out.width()], out.pixels());
         let fields = BTreeMap::from([
-            ("image".to_string(), Value::Blob(ctx.put_tensor(&tensor)?)),
+            ("image".to_string(), Value::from(ctx.put_tensor(&tensor)?)),
             ("channels".to_string(), Value::from(self.params.channels)),
         ]);
         Ok(Emit::same(fields))

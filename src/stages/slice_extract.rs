@@ -224,11 +224,11 @@ impl SliceExtract {
                     .ok_or_else(|| file_error(seg_ref, &"cannot cut the mask slice"))?;
                 fields.insert("width".to_string(), Value::from(label.width));
                 fields.insert("height".to_string(), Value::from(label.height));
-                fields.insert("pixels".to_string(), Value::Blob(ctx.put_tensor(&pixels)?));
+                fields.insert("pixels".to_string(), Value::from(ctx.put_tensor(&pixels)?));
                 let mask_tensor = Tensor::from_u8(vec![label.height, label.width], &label.pixels);
                 fields.insert(
                     "mask".to_string(),
-                    Value::Blob(ctx.put_tensor(&mask_tensor)?),
+                    Value::from(ctx.put_tensor(&mask_tensor)?),
                 );
             }
             emits.push(Emit {

@@ -41,14 +41,14 @@ pub fn declared_fields(
         };
         let value = match (d.folder, kind) {
             (false, EntryKind::File) => {
-                Value::Blob(ctx.put_file(&out.join(&d.name), Some(&d.name))?)
+                Value::from(ctx.put_file(&out.join(&d.name), Some(&d.name))?)
             }
             (true, EntryKind::Dir) => {
                 let mut map = BTreeMap::new();
                 let files = files_under(out, &d.name).map_err(|e| stage_error(e, "{out}/"))?;
                 for file in files {
                     let key = file.rel[d.name.len() + 1..].to_string();
-                    map.insert(key, Value::Blob(ctx.put_file(&file.path, Some(&file.rel))?));
+                    map.insert(key, Value::from(ctx.put_file(&file.path, Some(&file.rel))?));
                 }
                 Value::Map(map)
             }

@@ -82,12 +82,12 @@ impl ImageRef {
     /// The record value.
     pub fn to_value(&self) -> Value {
         match self {
-            ImageRef::File(file) => Value::File(file.clone()),
+            ImageRef::File(file) => Value::from(file.clone()),
             ImageRef::Folder { folder, files } => Value::Map(BTreeMap::from([
                 ("folder".to_string(), Value::Str(folder.clone())),
                 (
                     "files".to_string(),
-                    Value::List(files.iter().cloned().map(Value::File).collect()),
+                    Value::List(files.iter().cloned().map(Value::from).collect()),
                 ),
             ])),
         }
@@ -96,7 +96,7 @@ impl ImageRef {
     /// Reads a record value back; `None` when it is neither form.
     pub fn from_value(value: &Value) -> Option<ImageRef> {
         match value {
-            Value::File(file) => Some(ImageRef::File(file.clone())),
+            Value::File(file) => Some(ImageRef::File((**file).clone())),
             Value::Map(map) => {
                 let folder = map.get("folder")?.as_str()?.to_string();
                 let files = map

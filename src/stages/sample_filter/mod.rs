@@ -211,7 +211,7 @@ impl Stage for SampleFilter {
                 if !data.is_empty() {
                     record.set(
                         field,
-                        Value::List(data.into_iter().map(Value::File).collect()),
+                        Value::List(data.into_iter().map(Value::from).collect()),
                     );
                 }
             }
