@@ -8,7 +8,9 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use super::record::Record;
 use super::roles::{ROLES_META, Roles};
@@ -32,15 +34,6 @@ pub enum DatasetError {
     Manifest(String),
     #[error("manifest format {found} is not supported (expected {MANIFEST_FORMAT})")]
     Format { found: u32 },
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Manifest {
-    format: u32,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    meta: BTreeMap<String, Value>,
-    records: Vec<Record>,
 }
 
 impl Dataset {
@@ -124,15 +117,36 @@ impl Dataset {
         .map_err(|e| DatasetError::Manifest(e.to_string()))
     }
 
+    /// Reads a manifest. The records are first only delimited (each kept as its raw text),
+    /// then parsed in parallel: building a record's maps and strings is most of the work, and
+    /// a map's output may hold a million records.
     pub fn from_manifest(bytes: &[u8]) -> Result<Self, DatasetError> {
-        let manifest: Manifest =
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawManifest<'a> {
+            format: u32,
+            #[serde(default)]
+            meta: BTreeMap<String, Value>,
+            #[serde(borrow)]
+            records: Vec<&'a RawValue>,
+        }
+        let manifest: RawManifest<'_> =
             serde_json::from_slice(bytes).map_err(|e| DatasetError::Manifest(e.to_string()))?;
         if manifest.format != MANIFEST_FORMAT {
             return Err(DatasetError::Format {
                 found: manifest.format,
             });
         }
-        Self::new(manifest.records, manifest.meta)
+        let records = manifest
+            .records
+            .par_iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                serde_json::from_str::<Record>(raw.get())
+                    .map_err(|e| DatasetError::Manifest(format!("record {i}: {e}")))
+            })
+            .collect::<Result<Vec<Record>, DatasetError>>()?;
+        Self::new(records, manifest.meta)
     }
 
     /// Every object the dataset references, sorted and unique.
