@@ -36,7 +36,7 @@ pub struct Invocation {
 
 /// The shortest time between two polls (a job just submitted)...
 const POLL_FASTEST: Duration = Duration::from_millis(250);
-/// ... and the longest (every running job older than ten times this).
+/// ... and the longest (once the youngest running job is 50 s old).
 const POLL_SLOWEST: Duration = Duration::from_secs(5);
 
 /// How long to wait before the next poll when the youngest running job is `age` old: a
