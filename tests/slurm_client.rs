@@ -67,6 +67,22 @@ fn wait(slurm: &Slurm, jobs: &[JobId]) -> StatusMap {
         .unwrap_or_else(|err| panic!("waiting on {jobs:?}: {err}"))
 }
 
+/// Submits a job that writes `started.txt` in `dir`, then sleeps 300 s (cancel it).
+fn sleeper(slurm: &Slurm, name: &str, dir: &Path) -> JobId {
+    slurm
+        .submit(&job(name, script("touch started.txt\nsleep 300"), dir))
+        .expect("submit sleeper")
+}
+
+/// Waits, with the deadline, until the sleeper in `dir` has started.
+fn wait_started(dir: &Path) {
+    let started = Instant::now();
+    while !dir.join("started.txt").exists() {
+        assert!(started.elapsed() < DEADLINE, "the sleeper never started");
+        std::thread::sleep(POLL);
+    }
+}
+
 fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
@@ -178,13 +194,7 @@ fn a_dependent_of_a_failed_job_never_runs_and_wait_reports_it_ended() {
 fn cancel_ends_a_running_job_and_the_pending_tasks_of_an_array() {
     let Some(slurm) = cluster() else { return };
     let dir = temp_dir();
-    let running = slurm
-        .submit(&job(
-            "sleeper",
-            script("touch started.txt\nsleep 300"),
-            dir.path(),
-        ))
-        .expect("submit sleeper");
+    let running = sleeper(&slurm, "sleeper", dir.path());
     let mut array = job("held", script("sleep 300"), dir.path());
     array.array = Some(ArraySpec {
         indices: vec![0, 1, 2, 3],
@@ -194,11 +204,7 @@ fn cancel_ends_a_running_job_and_the_pending_tasks_of_an_array() {
 
     // Cancel only once the sleeper has really started, so that both a
     // running and a waiting job are cancelled.
-    let started = Instant::now();
-    while !dir.path().join("started.txt").exists() {
-        assert!(started.elapsed() < DEADLINE, "the sleeper never started");
-        std::thread::sleep(POLL);
-    }
+    wait_started(dir.path());
     slurm.cancel(&[running, array]).expect("cancel");
     let statuses = wait(&slurm, &[running, array]);
 
@@ -265,13 +271,7 @@ fn a_rejected_submission_names_sbatch_and_quotes_its_error() {
 fn possibly_ended_lists_ended_and_unknown_jobs_but_not_running_ones_in_one_call() {
     let Some(slurm) = cluster() else { return };
     let dir = temp_dir();
-    let sleeper = slurm
-        .submit(&job(
-            "watched-sleeper",
-            script("touch started.txt\nsleep 300"),
-            dir.path(),
-        ))
-        .expect("submit sleeper");
+    let sleeper = sleeper(&slurm, "watched-sleeper", dir.path());
     let mut array = job("watched-array", script("true"), dir.path());
     array.array = Some(ArraySpec {
         indices: vec![0, 1, 2],
@@ -279,11 +279,7 @@ fn possibly_ended_lists_ended_and_unknown_jobs_but_not_running_ones_in_one_call(
     });
     let array = slurm.submit(&array).expect("submit array");
     wait(&slurm, &[array]);
-    let started = Instant::now();
-    while !dir.path().join("started.txt").exists() {
-        assert!(started.elapsed() < DEADLINE, "the sleeper never started");
-        std::thread::sleep(POLL);
-    }
+    wait_started(dir.path());
     // An id Slurm could have given but did not (it takes ids below 2^26 only).
     let never = JobId(array.0 + 1_000_000);
     let ended = slurm.possibly_ended(&[sleeper, array, never]);

@@ -21,6 +21,10 @@ use super::show_job::parse_show_job;
 /// out on send/recv operation`) before `wait` gives up and reports the error.
 pub const WAIT_TOLERATED_FAILURES: u32 = 5;
 
+/// What `scontrol show job` and `squeue --jobs` print on stderr for an id the controller
+/// does not know (`squeue`: only when it knows none of them).
+const UNKNOWN_JOB: &str = "Invalid job id specified";
+
 /// A handle on the Slurm cluster that the client tools on this machine talk
 /// to (the one `/etc/slurm/slurm.conf` or `SLURM_CONF` names).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -108,7 +112,7 @@ impl Slurm {
         let finished = self.programs.run("squeue", args, None, &[])?;
         if !finished.succeeded() {
             // When it knows none of the ids, `squeue` fails instead of listing nothing.
-            if finished.stderr.contains("Invalid job id specified") {
+            if finished.stderr.contains(UNKNOWN_JOB) {
                 return Ok(jobs.iter().copied().collect());
             }
             return Err(finished.into_error());
@@ -135,7 +139,7 @@ impl Slurm {
         ];
         let finished = self.programs.run("scontrol", args, None, &[])?;
         if !finished.succeeded() {
-            if finished.stderr.contains("Invalid job id specified") {
+            if finished.stderr.contains(UNKNOWN_JOB) {
                 return Err(SlurmError::UnknownJob { job });
             }
             return Err(finished.into_error());
