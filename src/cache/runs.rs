@@ -75,12 +75,15 @@ pub struct InstanceRecord {
 }
 
 /// A map instance's items: how many, and how many of them were computed in the run (the
-/// rest were reused from the cache; `reused` is written out too, for readers of `--json`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// rest were reused from the cache; `reused` is written out too, for readers of `--json`),
+/// and how many of the computed ones were computed ahead, while its input was still running
+/// (`exec::stream`; written out when not 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(into = "ItemCountsJson", from = "ItemCountsJson")]
 pub struct ItemCounts {
     pub total: usize,
     pub computed: usize,
+    pub ahead: usize,
 }
 
 impl ItemCounts {
@@ -95,6 +98,12 @@ struct ItemCountsJson {
     computed: usize,
     #[serde(default)]
     reused: usize,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    ahead: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl From<ItemCounts> for ItemCountsJson {
@@ -103,6 +112,7 @@ impl From<ItemCounts> for ItemCountsJson {
             total: counts.total,
             computed: counts.computed,
             reused: counts.reused(),
+            ahead: counts.ahead,
         }
     }
 }
@@ -112,6 +122,7 @@ impl From<ItemCountsJson> for ItemCounts {
         Self {
             total: json.total,
             computed: json.computed,
+            ahead: json.ahead,
         }
     }
 }

@@ -143,6 +143,10 @@ pub struct RunArgs {
     /// Print the run record as JSON instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Start a map stage only once its input has ended, never ahead on the items a running
+    /// map has committed (what is stored is the same either way).
+    #[arg(long)]
+    pub no_overlap: bool,
     /// Where the work runs [default: the pipeline's `executor:`, else local].
     #[arg(long, value_enum)]
     pub executor: Option<ExecutorKind>,

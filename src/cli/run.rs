@@ -21,7 +21,10 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<(), Error> {
         ensure_imports_locked(plan)?;
     }
     let selection = select(plan, &args.only, &args.force)?;
-    let options = RunOptions::local(ensure_jobs(args.jobs)?, args.keep_going, quiet || args.json);
+    let options = RunOptions {
+        overlap: !args.no_overlap,
+        ..RunOptions::local(ensure_jobs(args.jobs)?, args.keep_going, quiet || args.json)
+    };
     let request = RunRequest {
         overrides: loaded.overrides.clone(),
         only: args.only.clone(),

@@ -37,6 +37,9 @@ pub enum Done {
     /// A map's items are in the cache; the output is not assembled yet (the scheduler
     /// assembles it locally next, with [`Job::assemble_only`]).
     ItemsComputed { items: Option<ItemCounts> },
+    /// The instance ran ahead on its input's stream (some of its items are in the cache); it
+    /// is not decided yet, and is decided as usual once its inputs have ended.
+    Ahead,
 }
 
 /// A committed result and how it came about.

@@ -20,6 +20,7 @@ mod record;
 mod scheduler;
 mod state;
 mod status;
+mod stream;
 mod summary;
 mod why;
 mod worker;

@@ -7,12 +7,15 @@
 //! the job (a cluster leaves light instances to this machine). After a failure no new job
 //! starts (running ones finish and commit) unless `keep_going`, in which case only the
 //! failure's dependents are blocked. Ctrl-C stops new jobs and cancels the cluster's.
+//!
+//! A map that waits only for a map running here may run ahead on the records that map has
+//! committed so far ([`super::stream`]); it is decided as usual once that map has ended.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Instant;
 
-use super::decide::{Decision, Detail, Upstream, decide};
+use super::decide::{Decision, Detail, Keyed, Upstream, decide};
 use super::executor::{Done, Executor, Failure, Finished, Job};
 use super::interrupt;
 use super::local::LocalExecutor;
@@ -21,14 +24,23 @@ use super::publish::publish;
 use super::state::RunState;
 use super::summary::finished_line;
 use crate::cache::Status;
+use crate::digest::Digest;
 use crate::plan::Selection;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Slot {
     Waiting,
+    /// Not decided yet: running ahead on a stream of its input ([`super::stream`]).
+    Ahead,
     Queued,
     Running,
     Done,
+}
+
+/// What a map running ahead names its streamed input by in its job: no output's hash (each
+/// round replaces it with its part of the stream).
+fn streamed() -> Digest {
+    Digest::of(b"radflow: records of a running map, not an output")
 }
 
 /// One outcome per instance; `None` for instances outside the selection.
@@ -70,6 +82,7 @@ pub fn schedule(
                 let mut waiting = VecDeque::with_capacity(run.queue.len());
                 while let Some(job) = run.queue.pop_front() {
                     let remote = cluster.as_deref_mut().filter(|c| c.takes(job.instance));
+                    let on_cluster = remote.is_some();
                     let executor: &mut dyn Executor = match remote {
                         Some(remote) => remote,
                         None => &mut local,
@@ -81,8 +94,26 @@ pub fn schedule(
                     run.slots[job.instance] = Slot::Running;
                     run.jobs
                         .insert(job.instance, (job.clone(), executor.name()));
+                    // Maps that may run ahead on this one's stream, while there is room for
+                    // them beside it (the stream is opened before this job starts).
+                    let ahead = if cluster.is_none() && state.options.overlap {
+                        run.ahead_of(job.instance, local.free().saturating_sub(1))
+                    } else {
+                        Vec::new()
+                    };
+                    let source = job.instance;
+                    let stream = (!ahead.is_empty()).then(|| state.streams.open(source));
+                    let executor: &mut dyn Executor = match cluster.as_deref_mut() {
+                        Some(remote) if on_cluster => remote,
+                        _ => &mut local,
+                    };
                     executor.start(job, &tx);
                     running += 1;
+                    for ahead_job in ahead {
+                        let stream = stream.clone().expect("opened for these");
+                        local.start_ahead(ahead_job, source, stream, &tx);
+                        running += 1;
+                    }
                 }
                 run.queue = waiting;
             }
@@ -110,6 +141,13 @@ pub fn schedule(
                 Err(RecvTimeoutError::Disconnected) => break,
             };
             running -= 1;
+            if matches!(finished.result, Ok(Done::Ahead)) {
+                // Ran ahead as far as its input's stream went; decided once its inputs end.
+                run.slots[finished.instance] = Slot::Waiting;
+                continue;
+            }
+            // Its job ended, whatever the outcome: a map running ahead on it takes the rest.
+            state.streams.end(finished.instance);
             if let Some(assemble) = run.finish(finished) {
                 // A cluster computed the items; the output is assembled here from the cache.
                 run.jobs
@@ -179,18 +217,7 @@ impl Run<'_, '_> {
                         keyed: Some(keyed),
                         why,
                     } => {
-                        let inputs = instance
-                            .inputs
-                            .iter()
-                            .map(|(port, ups)| {
-                                let outs = ups
-                                    .iter()
-                                    .map(|&u| (u, outcomes[u].as_ref().and_then(Outcome::output)))
-                                    .map(|(u, o)| (u, o.expect("ready inputs have outputs")))
-                                    .collect();
-                                (port.clone(), outs)
-                            })
-                            .collect::<BTreeMap<_, _>>();
+                        let inputs = self.job_inputs(i, None);
                         self.slots[i] = Slot::Queued;
                         self.queue.push_back(Job {
                             instance: i,
@@ -216,6 +243,94 @@ impl Run<'_, '_> {
         }
     }
 
+    /// Port -> (upstream, output) of instance `i`, every input ended with an output, except
+    /// `streamed.0`, named `streamed.1`.
+    fn job_inputs(
+        &self,
+        i: usize,
+        streamed: Option<(usize, Digest)>,
+    ) -> BTreeMap<String, Vec<(usize, Digest)>> {
+        let output = |u: usize| match streamed {
+            Some((source, name)) if source == u => name,
+            _ => self.outcomes[u]
+                .as_ref()
+                .and_then(Outcome::output)
+                .expect("ready inputs have outputs"),
+        };
+        self.state.plan.instances[i]
+            .inputs
+            .iter()
+            .map(|(port, ups)| (port.clone(), ups.iter().map(|&u| (u, output(u))).collect()))
+            .collect()
+    }
+
+    /// Jobs (at most `room`) for the waiting maps that may run ahead on `source`'s stream: a
+    /// map kind that [runs ahead](crate::stage_api::Stage::runs_ahead), not forced, whose first
+    /// port is bound to `source` alone and whose other inputs have all ended with an output.
+    /// Each is marked [`Slot::Ahead`] until its job ends.
+    fn ahead_of(&mut self, source: usize, room: usize) -> Vec<Job> {
+        let instances = &self.state.plan.instances;
+        if room == 0 || !instances[source].kind.is_map() {
+            return Vec::new();
+        }
+        let mut jobs = Vec::new();
+        for (i, instance) in instances.iter().enumerate() {
+            if jobs.len() == room {
+                break;
+            }
+            let kind = &instance.kind;
+            if self.slots[i] != Slot::Waiting
+                || self.selection.forced[i]
+                || !kind.is_map()
+                || !kind.runs_ahead()
+            {
+                continue;
+            }
+            let first = kind.ports().first().map(|p| p.name);
+            let bound = first.and_then(|port| instance.inputs.get(port));
+            if bound.map(Vec::as_slice) != Some(&[source][..]) {
+                continue;
+            }
+            let outcomes = &self.outcomes;
+            let ended = |u: usize| outcomes[u].as_ref().and_then(Outcome::output);
+            let others_ended = instance
+                .inputs
+                .values()
+                .flatten()
+                .filter(|&&u| u != source)
+                .all(|&u| ended(u).is_some());
+            if !others_ended {
+                continue;
+            }
+            let upstream = |u: usize| match ended(u) {
+                _ if u == source => Upstream::Output(streamed()),
+                Some(output) => Upstream::Output(output),
+                None => Upstream::Failed,
+            };
+            let Decision::Run {
+                keyed: Some(keyed),
+                why,
+            } = decide(self.state, i, false, upstream, Detail::Brief)
+            else {
+                continue;
+            };
+            jobs.push(self.ahead_job(i, source, keyed, why));
+            self.slots[i] = Slot::Ahead;
+        }
+        jobs
+    }
+
+    fn ahead_job(&self, i: usize, source: usize, keyed: Keyed, why: super::why::Why) -> Job {
+        Job {
+            instance: i,
+            keyed,
+            inputs: self.job_inputs(i, Some((source, streamed()))),
+            forced: false,
+            why,
+            assemble_only: false,
+        }
+    }
+
     /// Records a finished job; returns the assemble job when a cluster computed a map's items.
     fn finish(&mut self, finished: Finished) -> Option<Job> {
         let i = finished.instance;
@@ -235,6 +350,7 @@ impl Run<'_, '_> {
                 self.end(i, Outcome::skipped("the run was interrupted"));
                 None
             }
+            Ok(Done::Ahead) => unreachable!("the scheduler takes a run ahead's end itself"),
             Err(failure) => {
                 if !self.state.options.keep_going || failure.interrupted {
                     self.stopping = true;

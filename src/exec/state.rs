@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::progress::Progress;
+use super::stream::Streams;
 use crate::cache::{LastKeys, ObjectError, ObjectPresence, Store};
 use crate::dataset::Dataset;
 use crate::digest::Digest;
@@ -24,6 +25,8 @@ pub struct RunOptions {
     /// Write a run record and remember keys (a cluster worker does not: the coordinator
     /// records the run).
     pub record: bool,
+    /// A map may run ahead on the items a running map has committed ([`super::stream`]).
+    pub overlap: bool,
 }
 
 impl RunOptions {
@@ -33,6 +36,7 @@ impl RunOptions {
             keep_going,
             quiet,
             record: true,
+            overlap: true,
         }
     }
 }
@@ -45,6 +49,8 @@ pub struct RunState<'a> {
     pub progress: Progress,
     /// Each instance's last known key (from earlier runs), for "why".
     pub last_keys: LastKeys,
+    /// Records of running maps that maps downstream run ahead on.
+    pub streams: Streams,
     datasets: Mutex<HashMap<Digest, Arc<Dataset>>>,
     /// Objects seen to exist in this run: stages share many (slices flow through several),
     /// so each is looked up once.
@@ -64,6 +70,7 @@ impl<'a> RunState<'a> {
             options,
             progress,
             last_keys,
+            streams: Streams::default(),
             datasets: Mutex::new(HashMap::new()),
             presence,
         }
@@ -110,6 +117,11 @@ impl<'a> RunState<'a> {
             .lock()
             .expect("dataset memo")
             .insert(output, dataset);
+    }
+
+    /// Drops a remembered dataset (a part of a stream a map ran ahead on).
+    pub fn forget(&self, output: &Digest) {
+        self.datasets.lock().expect("dataset memo").remove(output);
     }
 }
 

@@ -17,11 +17,11 @@ pub fn finished_line(id: &str, outcome: &Outcome) -> String {
                 let _ = write!(line, ": {} records", entry.records);
             }
             if let Some(items) = outcome.items {
-                let _ = write!(
-                    line,
-                    " ({} items, {} computed)",
-                    items.total, items.computed
-                );
+                let _ = write!(line, " ({} items, {} computed", items.total, items.computed);
+                if items.ahead > 0 {
+                    let _ = write!(line, ", {} while its input ran", items.ahead);
+                }
+                line.push(')');
             }
             if outcome.status == Status::Ran {
                 let _ = write!(line, " in {}", seconds(outcome.duration_ms));

@@ -34,6 +34,8 @@ pub trait DynStage: Send + Sync {
     fn runtime(&self) -> Result<BTreeMap<String, String>, StageError>;
     fn publish_by_default(&self) -> bool;
     fn is_map(&self) -> bool;
+    /// [`Stage::runs_ahead`].
+    fn runs_ahead(&self) -> bool;
     /// [`Stage::LIGHT`].
     fn light(&self) -> bool;
     /// [`Stage::feature_family`].
@@ -83,6 +85,9 @@ impl<S: Stage> DynStage for Checked<S> {
     }
     fn is_map(&self) -> bool {
         self.stage.is_map()
+    }
+    fn runs_ahead(&self) -> bool {
+        self.stage.runs_ahead()
     }
     fn light(&self) -> bool {
         S::LIGHT

@@ -88,5 +88,14 @@ pub trait Stage: Send + Sync + Sized + 'static {
         false
     }
 
+    /// Whether its map's items depend on their own input record alone (with the parameters,
+    /// files and runtime), never on which other records the input holds: then a cold run may
+    /// start it on the records its first port's map has committed so far, while that map still
+    /// runs (`exec::stream`). Only a hint for when items are computed; it never changes a key
+    /// or an output.
+    fn runs_ahead(&self) -> bool {
+        false
+    }
+
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError>;
 }

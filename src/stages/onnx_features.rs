@@ -80,6 +80,11 @@ impl Stage for OnnxFeatures {
         true
     }
 
+    /// Yes: a slice's features come from that slice alone.
+    fn runs_ahead(&self) -> bool {
+        true
+    }
+
     fn new(params: Params) -> Result<Self, ParamError> {
         if let Some(key) = params.unknown.keys().next() {
             let expected: Vec<String> = KEYS.iter().map(|k| format!("`{k}`")).collect();

@@ -126,6 +126,11 @@ impl Stage for Radiomics {
         true
     }
 
+    /// Yes: a record's features come from its own image and mask.
+    fn runs_ahead(&self) -> bool {
+        true
+    }
+
     fn feature_family(&self) -> Option<String> {
         Some(match self.params.mode {
             Mode::TwoD => RADIOMICS_FAMILY.to_string(),

@@ -70,6 +70,11 @@ impl Stage for Resize {
         true
     }
 
+    /// Yes: a slice's resize reads that slice alone.
+    fn runs_ahead(&self) -> bool {
+        true
+    }
+
     fn new(params: Params) -> Result<Self, ParamError> {
         if !(0.0..=10.0).contains(&params.margin) {
             return Err(ParamError::new(

@@ -25,7 +25,8 @@ pub fn compute(state: &RunState<'_>, job: &Job) -> Result<Computed, Failure> {
     };
     let started = Instant::now();
     let mut ran = run_stage(state, job, work);
-    let duration_ms = started.elapsed().as_millis() as u64;
+    // Items computed ahead, while the input was still running, are part of its time.
+    let duration_ms = started.elapsed().as_millis() as u64 + ran.ahead_ms;
     let result = std::mem::replace(&mut ran.result, Err(StageError::Stopped));
     let dataset = result.map_err(|error| ran.failure(error, duration_ms))?;
     let item_keys = std::mem::take(&mut ran.item_keys);
@@ -65,12 +66,24 @@ pub fn compute_shard(
     }
 }
 
+/// Runs a map instance ahead on part of its input (a stream's records, remembered under the
+/// output named in `job`): its missing items are computed into the cache and nothing else.
+pub fn compute_ahead(state: &RunState<'_>, job: &Job) -> Result<(), Failure> {
+    let mut ran = run_stage(state, job, ItemWork::Ahead);
+    match std::mem::replace(&mut ran.result, Err(StageError::Stopped)) {
+        Err(StageError::Stopped) => Ok(()),
+        Ok(_) => Err(Failure::new("the stage made no item-level map")),
+        Err(error) => Err(ran.failure(error, 0)),
+    }
+}
+
 /// What running a kind gave, with the host's tallies.
 struct Ran {
     result: Result<Dataset, StageError>,
     items: Option<ItemCounts>,
     item_keys: Vec<Digest>,
     saved_ms: u64,
+    ahead_ms: u64,
     warnings: Vec<String>,
 }
 
@@ -101,6 +114,7 @@ fn run_stage(state: &RunState<'_>, job: &Job, work: ItemWork) -> Ran {
                         items: None,
                         item_keys: Vec::new(),
                         saved_ms: 0,
+                        ahead_ms: 0,
                         warnings: Vec::new(),
                     };
                 }
@@ -116,7 +130,7 @@ fn run_stage(state: &RunState<'_>, job: &Job, work: ItemWork) -> Ran {
         inputs.insert(port.clone(), list);
     }
     let bar = state.progress.start(&instance.id);
-    let host = LocalHost::new(
+    let mut host = LocalHost::new(
         state,
         instance,
         inputs,
@@ -125,6 +139,7 @@ fn run_stage(state: &RunState<'_>, job: &Job, work: ItemWork) -> Ran {
         work,
         bar.clone(),
     );
+    host.stream = state.streams.of(job.instance);
     let result = instance.kind.run(&StageContext::new(&host));
     bar.finish();
     let tally = &host.tally;
@@ -133,6 +148,7 @@ fn run_stage(state: &RunState<'_>, job: &Job, work: ItemWork) -> Ran {
         items: *tally.items.lock().expect("item counts"),
         item_keys: std::mem::take(&mut *tally.item_keys.lock().expect("item keys")),
         saved_ms: tally.saved_ms.load(Ordering::Relaxed),
+        ahead_ms: tally.ahead_ms.load(Ordering::Relaxed),
         warnings: tally.warnings.lock().expect("warnings").clone(),
     }
 }

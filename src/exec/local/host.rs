@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use super::super::interrupt;
 use super::super::progress::StageBar;
 use super::super::state::{RunState, object_reason};
+use super::super::stream::Stream;
 use super::map::{ItemScope, ItemWork, Tally, run_map};
 use crate::dataset::{BlobRef, FileRef};
 use crate::digest::Digest;
@@ -25,6 +26,9 @@ pub struct LocalHost<'r, 'p> {
     pub work: ItemWork,
     pub bar: StageBar,
     pub tally: Tally,
+    /// Where the instance's map publishes its records as they commit, when a map downstream
+    /// runs ahead on them.
+    pub stream: Option<std::sync::Arc<Stream>>,
     scratch: Mutex<Vec<PathBuf>>,
 }
 
@@ -47,6 +51,7 @@ impl<'r, 'p> LocalHost<'r, 'p> {
             work,
             bar,
             tally: Tally::default(),
+            stream: None,
             scratch: Mutex::new(Vec::new()),
         }
     }
@@ -147,6 +152,14 @@ impl Host for LocalHost<'_, '_> {
         request: MapRequest<'_>,
     ) -> Result<MapOutput, StageError> {
         let kind = &self.instance.kind;
+        // A map's records keep their input's roles (the input its records come from).
+        let roles = self
+            .inputs
+            .values()
+            .flatten()
+            .next()
+            .map(|u| u.dataset.roles())
+            .unwrap_or_default();
         let scope = ItemScope {
             store: &self.state.store,
             kind: kind.kind(),
@@ -156,6 +169,8 @@ impl Host for LocalHost<'_, '_> {
             work: self.work,
             bar: &self.bar,
             tally: &self.tally,
+            streams: &self.state.streams,
+            stream: self.stream.as_deref().map(|s| (s, &roles)),
         };
         run_map(&scope, ctx, request)
     }

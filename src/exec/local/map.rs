@@ -14,9 +14,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::super::progress::StageBar;
+use super::super::stream::{Stream, Streams};
 use super::commit_group::CommitGroup;
 use crate::cache::{ENTRY_FORMAT, ItemCounts, ItemEntry, Store};
-use crate::dataset::Record;
+use crate::dataset::{Record, Roles};
 use crate::digest::Digest;
 use crate::key::{ItemKeyer, ItemStage};
 use crate::stage_api::{Emit, MapOutput, MapRequest, OnError, StageContext, StageError};
@@ -40,6 +41,10 @@ pub enum ItemWork {
     /// Only this shard of the items not in the cache; then the stage is stopped
     /// ([`StageError::Stopped`]) before it assembles anything.
     Shard(Shard),
+    /// Running ahead on the records its input has committed so far ([`super::run_ahead`]):
+    /// every item not in the cache, remembered as computed ahead; then the stage is stopped
+    /// before it assembles anything.
+    Ahead,
 }
 
 /// What one running instance's maps share and add up.
@@ -52,6 +57,11 @@ pub struct ItemScope<'a> {
     pub work: ItemWork,
     pub bar: &'a StageBar,
     pub tally: &'a Tally,
+    /// The run's streams: where items computed ahead are remembered.
+    pub streams: &'a Streams,
+    /// Where this map publishes its records as they commit, with its input's roles, when a
+    /// map downstream runs ahead on them.
+    pub stream: Option<(&'a Stream, &'a Roles)>,
 }
 
 /// Counters of one instance's maps.
@@ -61,6 +71,9 @@ pub struct Tally {
     pub item_keys: Mutex<Vec<Digest>>,
     pub items: Mutex<Option<ItemCounts>>,
     pub saved_ms: AtomicU64,
+    /// Compute time of the items this run computed ahead ([`ItemWork::Ahead`]) and then took
+    /// from the cache: part of the instance's own time.
+    pub ahead_ms: AtomicU64,
     pub warnings: Mutex<Vec<String>>,
 }
 
@@ -69,21 +82,23 @@ impl Tally {
         self.warnings.lock().expect("warnings").push(message);
     }
 
-    fn add_items(&self, total: usize, computed: usize) {
+    fn add_items(&self, total: usize, computed: usize, ahead: usize) {
         let mut counts = self.items.lock().expect("item counts");
-        let previous = counts.unwrap_or(ItemCounts {
-            total: 0,
-            computed: 0,
-        });
+        let previous = counts.unwrap_or_default();
         *counts = Some(ItemCounts {
             total: previous.total + total,
             computed: previous.computed + computed,
+            ahead: previous.ahead + ahead,
         });
     }
 }
 
 enum Slot {
-    Cached(Vec<Emit>),
+    /// Taken from the cache; `ahead` when this run computed it ahead of the instance's own run.
+    Cached {
+        emits: Vec<Emit>,
+        ahead: bool,
+    },
     Computed(Vec<Emit>),
     Dropped(String),
     Pending,
@@ -116,6 +131,14 @@ pub fn run_map(
         .collect::<Result<_, _>>()?;
 
     let mut slots = look_up(scope, &keys);
+    publish(
+        scope,
+        records,
+        slots.iter().enumerate().filter_map(|(i, slot)| match slot {
+            Slot::Cached { emits, .. } => Some((i, emits)),
+            _ => None,
+        }),
+    );
     let pending: Vec<usize> = (0..records.len())
         .filter(|&i| matches!(slots[i], Slot::Pending))
         .filter(|&i| match scope.work {
@@ -135,8 +158,16 @@ pub fn run_map(
         )));
     }
     let computed = compute_pending(scope, ctx, &request, &keys, &pending)?;
-    if matches!(scope.work, ItemWork::Shard(_)) {
-        scope.tally.add_items(records.len(), computed.len());
+    if scope.work == ItemWork::Ahead {
+        let ahead = computed
+            .iter()
+            .filter(|(_, s)| matches!(s, Slot::Computed(_)));
+        scope
+            .streams
+            .add_computed_ahead(ahead.map(|&(i, _)| keys[i]));
+    }
+    if matches!(scope.work, ItemWork::Shard(_) | ItemWork::Ahead) {
+        scope.tally.add_items(records.len(), computed.len(), 0);
         return Err(StageError::Stopped);
     }
     for (i, slot) in computed {
@@ -149,6 +180,7 @@ pub fn run_map(
 fn look_up(scope: &ItemScope<'_>, keys: &[Digest]) -> Vec<Slot> {
     let forced = scope.work == ItemWork::Missing { forced: true };
     let saved = AtomicU64::new(0);
+    let ahead_ms = AtomicU64::new(0);
     let slots = keys
         .par_iter()
         .map(|key| {
@@ -157,8 +189,13 @@ fn look_up(scope: &ItemScope<'_>, keys: &[Digest]) -> Vec<Slot> {
             }
             match scope.store.item_entry(key) {
                 Some(entry) if objects_present(scope.store, &entry.emits) => {
-                    saved.fetch_add(entry.cost_ms, Ordering::Relaxed);
-                    Slot::Cached(entry.emits)
+                    let ahead = scope.work != ItemWork::Ahead && scope.streams.computed_ahead(key);
+                    let counter = if ahead { &ahead_ms } else { &saved };
+                    counter.fetch_add(entry.cost_ms, Ordering::Relaxed);
+                    Slot::Cached {
+                        emits: entry.emits,
+                        ahead,
+                    }
                 }
                 _ => Slot::Pending,
             }
@@ -168,6 +205,10 @@ fn look_up(scope: &ItemScope<'_>, keys: &[Digest]) -> Vec<Slot> {
         .tally
         .saved_ms
         .fetch_add(saved.into_inner(), Ordering::Relaxed);
+    scope
+        .tally
+        .ahead_ms
+        .fetch_add(ahead_ms.into_inner(), Ordering::Relaxed);
     slots
 }
 
@@ -195,6 +236,7 @@ fn compute_pending(
     let group = CommitGroup::new(scope.store, keys);
     let cache_error = |e: crate::cache::CacheError| StageError::Cache(e.to_string());
     let committed = |now: Vec<(usize, Vec<Emit>)>| {
+        publish(scope, records, now.iter().map(|(i, emits)| (*i, emits)));
         let mut results = results.lock().expect("results");
         results.extend(now.into_iter().map(|(i, emits)| (i, Slot::Computed(emits))));
     };
@@ -254,10 +296,13 @@ fn assemble(
 ) -> MapOutput {
     let mut output = MapOutput::default();
     let mut used_keys = Vec::with_capacity(records.len());
-    let mut computed = 0;
+    let (mut computed, mut ahead_count) = (0, 0);
     for ((record, slot), key) in records.iter().zip(slots).zip(keys) {
         let emits = match slot {
-            Slot::Cached(emits) => emits,
+            Slot::Cached { emits, ahead } => {
+                ahead_count += usize::from(ahead);
+                emits
+            }
             Slot::Computed(emits) => {
                 computed += 1;
                 emits
@@ -271,14 +316,9 @@ fn assemble(
             }
         };
         used_keys.push(*key);
-        for emit in emits {
-            let mut out = record.clone();
-            if let Some(suffix) = &emit.suffix {
-                out.id = format!("{}/{suffix}", record.id);
-            }
-            out.fields.extend(emit.fields);
-            output.records.push(out);
-        }
+        output
+            .records
+            .extend(emits.into_iter().map(|emit| overlaid(record, emit)));
     }
     scope
         .tally
@@ -286,8 +326,37 @@ fn assemble(
         .lock()
         .expect("item keys")
         .extend(used_keys);
-    scope.tally.add_items(records.len(), computed);
+    scope
+        .tally
+        .add_items(records.len(), computed + ahead_count, ahead_count);
     output
+}
+
+/// The output record of one emit: the input record with the emitted fields over it, its id
+/// suffixed when the item emits several.
+fn overlaid(record: &Record, emit: Emit) -> Record {
+    let mut out = record.clone();
+    if let Some(suffix) = &emit.suffix {
+        out.id = format!("{}/{suffix}", record.id);
+    }
+    out.fields.extend(emit.fields);
+    out
+}
+
+/// Publishes the output records of these items to the map's stream, when it has one.
+fn publish<'e>(
+    scope: &ItemScope<'_>,
+    records: &[Record],
+    items: impl Iterator<Item = (usize, &'e Vec<Emit>)>,
+) {
+    if let Some((stream, roles)) = scope.stream {
+        let out = items.flat_map(|(i, emits)| {
+            emits
+                .iter()
+                .map(move |emit| overlaid(&records[i], emit.clone()))
+        });
+        stream.publish(out, roles);
+    }
 }
 
 /// What became of one computed item.

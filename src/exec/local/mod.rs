@@ -1,6 +1,7 @@
 //! Running jobs on this machine: one thread per running instance (at most `-j` at once),
 //! items inside an instance on the rayon pool.
 
+mod ahead;
 mod commit_group;
 mod compute;
 mod host;
@@ -16,6 +17,7 @@ pub use map::Shard;
 
 use super::executor::{Done, Executor, Finished, Job};
 use super::state::RunState;
+use super::stream::Stream;
 
 pub struct LocalExecutor<'scope, 'env> {
     scope: &'scope Scope<'scope, 'env>,
@@ -32,6 +34,42 @@ impl<'scope, 'env> LocalExecutor<'scope, 'env> {
             jobs: state.options.jobs.max(1),
             running: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    /// How many more jobs may start now.
+    pub fn free(&self) -> usize {
+        self.jobs
+            .saturating_sub(self.running.load(Ordering::SeqCst))
+    }
+
+    /// Starts `job`'s instance running ahead on what `source` publishes to `stream`
+    /// ([`ahead::run_ahead`]); [`Done::Ahead`] is sent when the stream has ended and the
+    /// last round is done. It takes a job's room meanwhile.
+    pub fn start_ahead(
+        &mut self,
+        job: Job,
+        source: usize,
+        stream: Arc<Stream>,
+        done: &Sender<Finished>,
+    ) {
+        let state = self.state;
+        let done = done.clone();
+        let running = self.running.clone();
+        running.fetch_add(1, Ordering::SeqCst);
+        let threads = self.jobs;
+        self.scope.spawn(move || {
+            // Its own pool: the map it waits on may hold every thread of the global one,
+            // each waiting for an outside program, and its items would queue behind them.
+            match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+                Ok(pool) => pool.install(|| ahead::run_ahead(state, &job, source, &stream)),
+                Err(_) => ahead::run_ahead(state, &job, source, &stream),
+            }
+            running.fetch_sub(1, Ordering::SeqCst);
+            let _ = done.send(Finished {
+                instance: job.instance,
+                result: Ok(Done::Ahead),
+            });
+        });
     }
 }
 
