@@ -10,6 +10,8 @@
 #                                          # another binary, and durability safe vs fast, in one
 #                                          # run (named only)
 #   bash benches/e2e.sh tiny_study         # the smoke study cold vs benches/python_study.py
+#   bash benches/e2e.sh overlap            # cold runs with maps running ahead vs --no-overlap
+#                                          # (named only)
 #
 # Each section builds its own data (deterministic `radflow synth` cohorts, reused when their
 # settings match) under $RADFLOW_BENCH_DIR (default target/bench/e2e) and prints its figures
@@ -23,7 +25,8 @@
 # SLURM_SLEEP (0.5), SLURM_SHARDS ("1 5 30": shard_seconds values), RADFLOW_PYTHON (the
 # interpreter of the Python references, with numpy, pynrrd, Pillow and onnxruntime; default
 # the project venv .radflow/venv made by `make`, else python3), TINY_PATIENTS, TINY_SIZE,
-# TINY_SLICES (the cohort of `tiny_study`, default 24, 64, 12,20: the smoke cohort).
+# TINY_SLICES (the cohort of `tiny_study`, default 24, 64, 12,20: the smoke cohort),
+# OVERLAP_WAIT (seconds each item of `overlap`'s waiting step sleeps, default 0.01).
 # Timing uses hyperfine when it is installed, else a loop over `date +%s.%N`; peak memory
 # always comes from /usr/bin/time.
 
@@ -34,7 +37,7 @@ WORK=${RADFLOW_BENCH_DIR:-$ROOT/target/bench/e2e}
 RADFLOW=${RADFLOW_BIN:-$ROOT/target/release/radflow}
 RUNS=${BENCH_RUNS:-10}
 DEFAULT_SECTIONS=(noop status hash stages cold tiny_study)
-ALL_SECTIONS=(noop status hash stages cold slurm slurm_smoke compare tiny_study)
+ALL_SECTIONS=(noop status hash stages cold slurm slurm_smoke compare tiny_study overlap)
 PYTHON=${RADFLOW_PYTHON:-python3}
 [[ -z ${RADFLOW_PYTHON:-} && -x $ROOT/.radflow/venv/bin/python ]] && PYTHON=$ROOT/.radflow/venv/bin/python
 
@@ -589,6 +592,59 @@ print(f\"{m['python'] / m['radflow']:.2f} {m['python'] / m['radflow_fast']:.2f}\
     figure "tiny_study.python_vs_radflow: $ratio x (python / radflow, medians; target >= 4: $(verdict "$ratio" '>=' 4))"
     figure "tiny_study.python_vs_radflow_fast: $ratio_fast x (python / radflow with RADFLOW_DURABILITY=fast; target >= 4: $(verdict "$ratio_fast" '>=' 4))"
     rm -rf pystudy-out
+    cd "$ROOT"
+}
+
+# ---- overlap: maps running ahead on a running map (default) vs --no-overlap, cold ----
+# Two pipelines on the demo cohort (SqueezeNet): the demo as it is (resize and features both
+# keep the cores busy), and the demo with a per-record step before the features that mostly
+# waits (`sleep $OVERLAP_WAIT`, as a fetch from a network share or a service would), where
+# features can run while it waits. Alternating runs, fresh cache each; medians; the items
+# computed while their input ran, from the run record.
+section_overlap() {
+    local runs=${BENCH_RUNS:-10} wait=${OVERLAP_WAIT:-0.01} name mode i flag
+    cohort "$WORK/data/cohort122"
+    [[ -f $ROOT/models/squeezenet1_1.onnx ]] || die "overlap: models/squeezenet1_1.onnx is missing (make models/squeezenet1_1.onnx)"
+    cp "$ROOT/models/squeezenet1_1.onnx" "$WORK/models/"
+    pipeline_copy pipelines/demo.yaml bench-overlap-demo demo-data data/cohort122
+    pipeline_copy pipelines/demo.yaml bench-overlap-wait demo-data data/cohort122 \
+        's#^    input: resized#    input: fetched#'
+    cat >>"$WORK/bench-overlap-wait.yaml" <<YAML
+  fetched:
+    kind: command
+    input: resized
+    with:
+      run: "sleep $wait; echo '{\"fetched\": 1}' > {out}/record.json"
+      foreach: input
+      output: dataset
+YAML
+    cd "$WORK"
+    for name in demo wait; do
+        local -A times=()
+        for ((i = 0; i < runs; i++)); do
+            for mode in overlap no-overlap; do
+                flag=()
+                [[ $mode == no-overlap ]] && flag=(--no-overlap)
+                rm -rf "cache/overlap-$name"
+                step "overlap-$name-$mode-$i" "$RADFLOW" run "bench-overlap-$name.yaml" \
+                    --cache "cache/overlap-$name" --only features --json "${flag[@]}"
+                times[$mode]+="$WALL "
+            done
+        done
+        local ahead
+        ahead=$(py "
+import json
+r = json.load(open('$WORK/logs/overlap-$name-overlap-0.out'))
+i = dict((k, v) for k, v in r['instances'])['features']['items']
+print(f\"{i.get('ahead', 0)} of {i['total']}\")")
+        py "
+import statistics
+a = [float(x) for x in '${times[overlap]}'.split()]
+b = [float(x) for x in '${times[no-overlap]}'.split()]
+ma, mb = statistics.median(a), statistics.median(b)
+print(f'overlap.$name: {ma:.2f} s running ahead vs {mb:.2f} s with --no-overlap, medians of {len(a)} alternating cold runs up to features (ratio {ma / mb:.3f}); features computed while their input ran: $ahead')"
+        unset times
+    done
     cd "$ROOT"
 }
 
