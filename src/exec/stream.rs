@@ -23,7 +23,8 @@ use crate::digest::Digest;
 #[derive(Default)]
 pub struct Streams {
     open: Mutex<HashMap<usize, Arc<Stream>>>,
-    ahead: Mutex<HashSet<Digest>>,
+    /// (instance, item key): two instances may share item keys (the same stage written twice).
+    ahead: Mutex<HashSet<(usize, Digest)>>,
 }
 
 impl Streams {
@@ -50,14 +51,18 @@ impl Streams {
         }
     }
 
-    /// Remembers item keys computed by a map running ahead.
-    pub fn add_computed_ahead(&self, keys: impl IntoIterator<Item = Digest>) {
-        self.ahead.lock().expect("ahead keys").extend(keys);
+    /// Remembers item keys computed by instance `instance` running ahead.
+    pub fn add_computed_ahead(&self, instance: usize, keys: impl IntoIterator<Item = Digest>) {
+        let mut ahead = self.ahead.lock().expect("ahead keys");
+        ahead.extend(keys.into_iter().map(|key| (instance, key)));
     }
 
-    /// Whether the item with this key was computed ahead in this run.
-    pub fn computed_ahead(&self, key: &Digest) -> bool {
-        self.ahead.lock().expect("ahead keys").contains(key)
+    /// Whether instance `instance` computed the item with this key ahead in this run.
+    pub fn computed_ahead(&self, instance: usize, key: &Digest) -> bool {
+        self.ahead
+            .lock()
+            .expect("ahead keys")
+            .contains(&(instance, *key))
     }
 }
 
@@ -171,8 +176,12 @@ mod tests {
     fn keys_computed_ahead_are_remembered() {
         let streams = Streams::default();
         let key = crate::digest::Digest::of(b"item");
-        assert!(!streams.computed_ahead(&key));
-        streams.add_computed_ahead([key]);
-        assert!(streams.computed_ahead(&key));
+        assert!(!streams.computed_ahead(2, &key));
+        streams.add_computed_ahead(2, [key]);
+        assert!(streams.computed_ahead(2, &key));
+        assert!(
+            !streams.computed_ahead(5, &key),
+            "another instance's item is its own"
+        );
     }
 }

@@ -132,7 +132,7 @@ fn run_stage(state: &RunState<'_>, job: &Job, work: ItemWork) -> Ran {
     let bar = state.progress.start(&instance.id);
     let mut host = LocalHost::new(
         state,
-        instance,
+        job.instance,
         inputs,
         job.keyed.files.clone(),
         job.keyed.key.runtime.clone(),

@@ -18,6 +18,8 @@ use crate::workspace::{Workspace, checked_write_path};
 
 pub struct LocalHost<'r, 'p> {
     pub state: &'r RunState<'p>,
+    /// The instance's index in the plan, and the instance.
+    pub index: usize,
     pub instance: &'p Instance,
     pub inputs: BTreeMap<String, Vec<Upstream>>,
     pub files: BTreeMap<String, FileRef>,
@@ -35,7 +37,7 @@ pub struct LocalHost<'r, 'p> {
 impl<'r, 'p> LocalHost<'r, 'p> {
     pub fn new(
         state: &'r RunState<'p>,
-        instance: &'p Instance,
+        index: usize,
         inputs: BTreeMap<String, Vec<Upstream>>,
         files: BTreeMap<String, FileRef>,
         runtime: BTreeMap<String, String>,
@@ -44,7 +46,8 @@ impl<'r, 'p> LocalHost<'r, 'p> {
     ) -> Self {
         Self {
             state,
-            instance,
+            index,
+            instance: &state.plan.instances[index],
             inputs,
             files,
             runtime,
@@ -170,6 +173,7 @@ impl Host for LocalHost<'_, '_> {
             bar: &self.bar,
             tally: &self.tally,
             streams: &self.state.streams,
+            instance: self.index,
             stream: self.stream.as_deref().map(|s| (s, &roles)),
         };
         run_map(&scope, ctx, request)

@@ -57,8 +57,10 @@ pub struct ItemScope<'a> {
     pub work: ItemWork,
     pub bar: &'a StageBar,
     pub tally: &'a Tally,
-    /// The run's streams: where items computed ahead are remembered.
+    /// The run's streams: where items computed ahead are remembered, by instance.
     pub streams: &'a Streams,
+    /// The instance's index in the plan.
+    pub instance: usize,
     /// Where this map publishes its records as they commit, with its input's roles, when a
     /// map downstream runs ahead on them.
     pub stream: Option<(&'a Stream, &'a Roles)>,
@@ -164,7 +166,7 @@ pub fn run_map(
             .filter(|(_, s)| matches!(s, Slot::Computed(_)));
         scope
             .streams
-            .add_computed_ahead(ahead.map(|&(i, _)| keys[i]));
+            .add_computed_ahead(scope.instance, ahead.map(|&(i, _)| keys[i]));
     }
     if matches!(scope.work, ItemWork::Shard(_) | ItemWork::Ahead) {
         scope.tally.add_items(records.len(), computed.len(), 0);
@@ -189,7 +191,8 @@ fn look_up(scope: &ItemScope<'_>, keys: &[Digest]) -> Vec<Slot> {
             }
             match scope.store.item_entry(key) {
                 Some(entry) if objects_present(scope.store, &entry.emits) => {
-                    let ahead = scope.work != ItemWork::Ahead && scope.streams.computed_ahead(key);
+                    let ahead = scope.work != ItemWork::Ahead
+                        && scope.streams.computed_ahead(scope.instance, key);
                     let counter = if ahead { &ahead_ms } else { &saved };
                     counter.fetch_add(entry.cost_ms, Ordering::Relaxed);
                     Slot::Cached {
