@@ -2,14 +2,14 @@
 //! (see [`super::super::stream`]).
 //!
 //! In rounds: wait until enough new records are published, run the instance's kind on those
-//! records alone with [`ItemWork::Ahead`](super::map::ItemWork), so
-//! its map computes every missing item into the item cache and stops before assembling
-//! anything; then wait for more. Records published after the input's last round are left to
-//! the instance's own run (it is decided as soon as this ends), which would otherwise wait for
-//! a round that overlaps nothing. A round's part of the input is a dataset remembered in memory
-//! under a name that is no output's hash, forgotten when the round ends. Nothing here is
-//! committed but item entries, and any error ends the rounds quietly: the instance's own run,
-//! once its input has ended, meets the same error and reports it.
+//! records alone with [`ItemWork::Ahead`](super::map::ItemWork), so its map computes every
+//! missing item into the item cache and stops before assembling anything; then wait for more.
+//! Records published after the input has ended are left to the instance's own run (decided as
+//! soon as this ends): a round then would overlap nothing. A round's part of the input is a
+//! dataset remembered in memory under a name that is no output's hash, forgotten when the
+//! round ends. Nothing here is committed but item entries, and any error ends the rounds
+//! quietly: the instance's own run, once its input has ended, meets the same error and
+//! reports it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,8 +22,9 @@ use super::compute::compute_ahead;
 use crate::dataset::Dataset;
 use crate::digest::Digest;
 
-/// New records a round waits for (unless the input ends first): enough for a few batches, so
-/// the kind's fixed costs (an ONNX Runtime session) are paid a few times per run, not per item.
+/// New records a round waits for (unless the input ends first, which ends the rounds): enough
+/// for a few batches, so the kind's fixed costs (an ONNX Runtime session) are paid a few times
+/// per run, not per item.
 const ROUND: usize = 64;
 
 /// Runs `job`'s instance ahead on what `source` publishes to `stream`, until it ends.
