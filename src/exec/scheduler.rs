@@ -109,10 +109,11 @@ pub fn schedule(
                     };
                     executor.start(job, &tx);
                     running += 1;
-                    for ahead_job in ahead {
-                        let stream = stream.clone().expect("opened for these");
-                        local.start_ahead(ahead_job, source, stream, &tx);
-                        running += 1;
+                    if let Some(stream) = stream {
+                        for ahead_job in ahead {
+                            local.start_ahead(ahead_job, source, stream.clone(), &tx);
+                            running += 1;
+                        }
                     }
                 }
                 run.queue = waiting;

@@ -4,7 +4,7 @@
 //! the last slice to be resized. When a map instance runs here and the map that consumes it
 //! waits for nothing else, the scheduler opens a [`Stream`] for the running one: its map
 //! ([`super::local`]) publishes each group of items as it commits them (and the items it found
-//! in the cache), and the downstream map runs ahead on them ([`super::local::run_ahead`]),
+//! in the cache), and the downstream map runs ahead on them (`exec/local/ahead.rs`),
 //! computing its own items into the item cache. The downstream instance is still decided and
 //! run as always once its input has ended; it then finds those items in the cache. So the
 //! entries, keys and lock file are those of a run without streams, byte for byte: streaming

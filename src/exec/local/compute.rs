@@ -130,7 +130,7 @@ fn run_stage(state: &RunState<'_>, job: &Job, work: ItemWork) -> Ran {
         inputs.insert(port.clone(), list);
     }
     let bar = state.progress.start(&instance.id);
-    let mut host = LocalHost::new(
+    let host = LocalHost::new(
         state,
         job.instance,
         inputs,
@@ -139,7 +139,6 @@ fn run_stage(state: &RunState<'_>, job: &Job, work: ItemWork) -> Ran {
         work,
         bar.clone(),
     );
-    host.stream = state.streams.of(job.instance);
     let result = instance.kind.run(&StageContext::new(&host));
     bar.finish();
     let tally = &host.tally;

@@ -29,7 +29,7 @@ pub struct LocalHost<'r, 'p> {
     pub bar: StageBar,
     pub tally: Tally,
     /// Where the instance's map publishes its records as they commit, when a map downstream
-    /// runs ahead on them.
+    /// runs ahead on them (the stream is opened before the instance's job starts).
     pub stream: Option<std::sync::Arc<Stream>>,
     scratch: Mutex<Vec<PathBuf>>,
 }
@@ -54,7 +54,7 @@ impl<'r, 'p> LocalHost<'r, 'p> {
             work,
             bar,
             tally: Tally::default(),
-            stream: None,
+            stream: state.streams.of(index),
             scratch: Mutex::new(Vec::new()),
         }
     }
@@ -155,14 +155,18 @@ impl Host for LocalHost<'_, '_> {
         request: MapRequest<'_>,
     ) -> Result<MapOutput, StageError> {
         let kind = &self.instance.kind;
-        // A map's records keep their input's roles (the input its records come from).
-        let roles = self
-            .inputs
-            .values()
-            .flatten()
-            .next()
-            .map(|u| u.dataset.roles())
-            .unwrap_or_default();
+        // A map's records keep their input's roles (the input its records come from); only
+        // a stream needs them.
+        let roles = match &self.stream {
+            Some(_) => self
+                .inputs
+                .values()
+                .flatten()
+                .next()
+                .map(|u| u.dataset.roles())
+                .unwrap_or_default(),
+            None => Default::default(),
+        };
         let scope = ItemScope {
             store: &self.state.store,
             kind: kind.kind(),

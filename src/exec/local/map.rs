@@ -41,7 +41,7 @@ pub enum ItemWork {
     /// Only this shard of the items not in the cache; then the stage is stopped
     /// ([`StageError::Stopped`]) before it assembles anything.
     Shard(Shard),
-    /// Running ahead on the records its input has committed so far ([`super::run_ahead`]):
+    /// Running ahead on the records its input has committed so far (`super::ahead`):
     /// every item not in the cache, remembered as computed ahead; then the stage is stopped
     /// before it assembles anything.
     Ahead,
