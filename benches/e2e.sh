@@ -596,11 +596,13 @@ print(f\"{m['python'] / m['radflow']:.2f} {m['python'] / m['radflow_fast']:.2f}\
 }
 
 # ---- overlap: maps running ahead on a running map (default) vs --no-overlap, cold ----
-# Two pipelines on the demo cohort (SqueezeNet): the demo as it is (resize and features both
-# keep the cores busy), and the demo with a per-record step before the features that mostly
-# waits (`sleep $OVERLAP_WAIT`, as a fetch from a network share or a service would), where
-# features can run while it waits. Alternating runs, fresh cache each; medians; the items
-# computed while their input ran, from the run record.
+# Three pipelines on the demo cohort (SqueezeNet): the demo as it is (slices, resize and
+# features all keep the cores busy); the demo with a per-record step before the features that
+# mostly waits (`sleep $OVERLAP_WAIT`, as a fetch from a network share or a service would),
+# where features can run while it waits; and the demo with such a step per slice before the
+# lesion filter, where resize runs ahead through the filter on the patients the step has
+# finished. Alternating runs, fresh cache each; medians; the items computed while their input
+# ran, from the run record.
 section_overlap() {
     local runs=${BENCH_RUNS:-10} wait=${OVERLAP_WAIT:-0.01} name mode i flag
     cohort "$WORK/data/cohort122"
@@ -618,8 +620,19 @@ section_overlap() {
       foreach: input
       output: dataset
 YAML
+    pipeline_copy pipelines/demo.yaml bench-overlap-filter demo-data data/cohort122 \
+        's#^    input: slices#    input: fetched#'
+    cat >>"$WORK/bench-overlap-filter.yaml" <<YAML
+  fetched:
+    kind: command
+    input: slices
+    with:
+      run: "sleep $wait; echo '{\"fetched\": 1}' > {out}/record.json"
+      foreach: input
+      output: dataset
+YAML
     cd "$WORK"
-    for name in demo wait; do
+    for name in demo wait filter; do
         local -A times=()
         for ((i = 0; i < runs; i++)); do
             for mode in overlap no-overlap; do
@@ -634,15 +647,14 @@ YAML
         local ahead
         ahead=$(py "
 import json
-r = json.load(open('$WORK/logs/overlap-$name-overlap-0.out'))
-i = dict((k, v) for k, v in r['instances'])['features']['items']
-print(f\"{i.get('ahead', 0)} of {i['total']}\")")
+r = dict((k, v) for k, v in json.load(open('$WORK/logs/overlap-$name-overlap-0.out'))['instances'])
+print(', '.join(f\"{s} {r[s]['items'].get('ahead', 0)} of {r[s]['items']['total']}\" for s in ('resized', 'features')))")
         py "
 import statistics
 a = [float(x) for x in '${times[overlap]}'.split()]
 b = [float(x) for x in '${times[no-overlap]}'.split()]
 ma, mb = statistics.median(a), statistics.median(b)
-print(f'overlap.$name: {ma:.2f} s running ahead vs {mb:.2f} s with --no-overlap, medians of {len(a)} alternating cold runs up to features (ratio {ma / mb:.3f}); features computed while their input ran: $ahead')"
+print(f'overlap.$name: {ma:.2f} s running ahead vs {mb:.2f} s with --no-overlap, medians of {len(a)} alternating cold runs up to features (ratio {ma / mb:.3f}); items computed while their input ran: $ahead')"
         unset times
     done
     cd "$ROOT"

@@ -166,3 +166,87 @@ fn a_failing_input_ends_the_map_running_ahead_and_keeps_its_items() {
         "items computed ahead were kept: {computed} of {total}"
     );
 }
+
+/// The study's own order: a slow command per slice, then the lesion filter (per patient, the
+/// study's policy), then resize and features. Both maps run ahead while `slow` runs: resize
+/// on the whole patients `slow` has committed, each filtered as the filter would, and features
+/// on what resize computes ahead. `slow` takes longer on even slices, so a patient's slices
+/// commit in pieces: a filter given part of a patient (a lower largest area, so a lower
+/// threshold) would keep slices the whole patient's filter drops, and the caches would differ
+/// (checked: reading the stream by record instead of by whole patient fails this test).
+const THROUGH_FILTER: &str = r#"
+pipeline: streams
+stages:
+  patients:
+    kind: sample_filter
+    with: {clinical: data/clinical.csv, images: data}
+  slices:
+    kind: slice_extract
+    input: patients
+    with: {lesion: {segment_names: [tumor]}}
+  slow:
+    kind: command
+    input: slices
+    with:
+      run: "case $RADFLOW_ITEM_ID in *[02468]) sleep 0.02;; esac; cp passed.json {out}/record.json"
+      files: [passed.json]
+      foreach: input
+      output: dataset
+  lesions:
+    kind: lesion_filter
+    input: slow
+    with: {policy: per_patient, fraction: 0.3, min_pixels: 1}
+  resized:
+    kind: resize
+    input: lesions
+    with: {size: [48, 48]}
+  features:
+    kind: onnx_features
+    input: resized
+    with: {model: models/tiny_cnn.onnx, input: images, output: features, features: 16}
+"#;
+
+#[test]
+fn maps_run_ahead_through_a_filter_by_patient_and_store_what_a_run_without_streams_stores() {
+    let make = || {
+        let p = common::tiny_study(THROUGH_FILTER, "60", "48", "16,24");
+        p.write("passed.json", r#"{"passed": 1}"#);
+        p
+    };
+    let streamed = make();
+    let plain = make();
+
+    // Room for `slow` and both maps running ahead beside it.
+    let run = streamed.run(&["run", "--json", "-j", "3"]).ok();
+    let run: Json = serde_json::from_str(&run.stdout).unwrap();
+    for instance in ["resized", "features"] {
+        let (total, computed, ahead) = items(&run, instance);
+        assert_eq!(
+            computed, total,
+            "a cold run computes every `{instance}` item"
+        );
+        assert!(
+            ahead > 0 && ahead <= total,
+            "`{instance}` ran ahead while `slow` ran: {ahead} of {total}"
+        );
+    }
+
+    let run = plain
+        .run(&["run", "--json", "--no-overlap", "-j", "3"])
+        .ok();
+    let run: Json = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(items(&run, "resized").2, 0);
+    assert_eq!(items(&run, "features").2, 0);
+
+    // Nothing the filter drops was computed ahead: the same entries, objects and lock.
+    assert_eq!(
+        stored(&streamed.cache_dir()),
+        stored(&plain.cache_dir()),
+        "the same entries and objects"
+    );
+    assert_eq!(streamed.read("radflow.lock"), plain.read("radflow.lock"));
+    let rerun = streamed.run(&["run", "--json"]).ok();
+    let rerun: Json = serde_json::from_str(&rerun.stdout).unwrap();
+    assert_eq!(items(&rerun, "resized").1, 0);
+    assert_eq!(items(&rerun, "features").1, 0);
+}

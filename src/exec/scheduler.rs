@@ -8,8 +8,9 @@
 //! starts (running ones finish and commit) unless `keep_going`, in which case only the
 //! failure's dependents are blocked. Ctrl-C stops new jobs and cancels the cluster's.
 //!
-//! A map that waits only for a map running here may run ahead on the records that map has
-//! committed so far ([`super::stream`]); it is decided as usual once that map has ended.
+//! A map that waits only for a map running here (directly, through a filter by group, or
+//! behind another map running ahead) may run ahead on the records that map has committed so
+//! far ([`super::stream`]); it is decided as usual once that map has ended.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -18,7 +19,7 @@ use std::time::Instant;
 use super::decide::{Decision, Detail, Keyed, Upstream, decide};
 use super::executor::{Done, Executor, Failure, Finished, Job};
 use super::interrupt;
-use super::local::LocalExecutor;
+use super::local::{Ahead, LocalExecutor};
 use super::outcome::Outcome;
 use super::publish::publish;
 use super::state::RunState;
@@ -94,29 +95,35 @@ pub fn schedule(
                     run.slots[job.instance] = Slot::Running;
                     run.jobs
                         .insert(job.instance, (job.clone(), executor.name()));
-                    // Maps that may run ahead on this one's stream, while there is room for
-                    // them beside it (the stream is opened before this job starts).
+                    // Maps that may run ahead on this one's stream (or on the stream of one
+                    // running ahead on it), while there is room for them beside it; every
+                    // stream they read is opened before any job that publishes to it starts.
                     let ahead = if cluster.is_none() && state.options.overlap {
                         run.ahead_of(job.instance, local.free().saturating_sub(1))
                     } else {
                         Vec::new()
                     };
-                    let source = job.instance;
-                    let stream = (!ahead.is_empty()).then(|| state.streams.open(source));
+                    let streams: HashMap<usize, _> = ahead
+                        .iter()
+                        .map(|a| (a.source, state.streams.open(a.source)))
+                        .collect();
                     let executor: &mut dyn Executor = match cluster.as_deref_mut() {
                         Some(remote) if on_cluster => remote,
                         _ => &mut local,
                     };
                     executor.start(job, &tx);
                     running += 1;
-                    if let Some(stream) = stream {
-                        for ahead_job in ahead {
-                            local.start_ahead(ahead_job, source, stream.clone(), &tx);
-                            running += 1;
-                        }
+                    for ahead_job in ahead {
+                        let stream = streams[&ahead_job.source].clone();
+                        local.start_ahead(ahead_job, stream, &tx);
+                        running += 1;
                     }
                 }
                 run.queue = waiting;
+            }
+            if run.stopping {
+                // No job that would end them starts any more: maps running ahead stop.
+                state.streams.end_all();
             }
             if running == 0 && (run.stopping || run.queue.is_empty()) {
                 break;
@@ -265,60 +272,118 @@ impl Run<'_, '_> {
             .collect()
     }
 
-    /// Jobs (at most `room`) for the waiting maps that may run ahead on `source`'s stream: a
-    /// map kind that [runs ahead](crate::stage_api::Stage::runs_ahead), not forced, whose first
-    /// port is bound to `source` alone and whose other inputs have all ended with an output.
-    /// Each is marked [`Slot::Ahead`] until its job ends.
-    fn ahead_of(&mut self, source: usize, room: usize) -> Vec<Job> {
+    /// Maps (at most `room`) that may run ahead while `running` runs: a waiting map kind that
+    /// [runs ahead](crate::stage_api::Stage::runs_ahead), not forced, whose other inputs have
+    /// all ended with an output, on the stream of `running` or of a map already chosen here,
+    /// bound to it on its first port directly or through one waiting filter by group (on the
+    /// stream of `running` only, whose input tells whole groups). Each is marked
+    /// [`Slot::Ahead`] until its job ends.
+    fn ahead_of(&mut self, running: usize, room: usize) -> Vec<Ahead> {
         let instances = &self.state.plan.instances;
-        if room == 0 || !instances[source].kind.is_map() {
+        if room == 0 || !instances[running].kind.is_map() {
             return Vec::new();
         }
-        let mut jobs = Vec::new();
-        for (i, instance) in instances.iter().enumerate() {
-            if jobs.len() == room {
-                break;
+        let mut starts = Vec::new();
+        let mut sources = VecDeque::from([running]);
+        while let Some(source) = sources.pop_front() {
+            for i in 0..instances.len() {
+                if starts.len() == room {
+                    return starts;
+                }
+                let Some(via) = self.ahead_path(i, source, source == running) else {
+                    continue;
+                };
+                let streamed_from = via.unwrap_or(source);
+                let Some((keyed, why)) = self.decide_streamed(i, streamed_from) else {
+                    continue;
+                };
+                let via = match via {
+                    None => Vec::new(),
+                    Some(filter) => match self.decide_streamed(filter, source) {
+                        Some((keyed, why)) => vec![self.ahead_job(filter, source, keyed, why)],
+                        None => continue,
+                    },
+                };
+                starts.push(Ahead {
+                    job: self.ahead_job(i, streamed_from, keyed, why),
+                    source,
+                    via,
+                });
+                self.slots[i] = Slot::Ahead;
+                sources.push_back(i);
             }
-            let kind = &instance.kind;
-            if self.slots[i] != Slot::Waiting
-                || self.selection.forced[i]
-                || !kind.is_map()
-                || !kind.runs_ahead()
-            {
-                continue;
+        }
+        starts
+    }
+
+    /// Whether waiting instance `i` may run ahead on `source`'s stream: `Some(None)` when its
+    /// first port is bound to `source`, `Some(Some(filter))` when bound to a waiting filter by
+    /// group that is bound to `source` (only when `whole_groups`, the stream tells them).
+    fn ahead_path(&self, i: usize, source: usize, whole_groups: bool) -> Option<Option<usize>> {
+        let kind = &self.state.plan.instances[i].kind;
+        if self.slots[i] != Slot::Waiting
+            || self.selection.forced[i]
+            || !kind.is_map()
+            || !kind.runs_ahead()
+        {
+            return None;
+        }
+        let first = self.first_input(i)?;
+        let via = if first == source {
+            None
+        } else {
+            let filter = &self.state.plan.instances[first].kind;
+            let by_group = whole_groups
+                && self.slots[first] == Slot::Waiting
+                && !filter.is_map()
+                && filter.filters_by_group()
+                && self.first_input(first) == Some(source)
+                && self.others_ended(first, source);
+            if !by_group {
+                return None;
             }
-            let first = kind.ports().first().map(|p| p.name);
-            let bound = first.and_then(|port| instance.inputs.get(port));
-            if bound.map(Vec::as_slice) != Some(&[source][..]) {
-                continue;
-            }
-            let outcomes = &self.outcomes;
-            let ended = |u: usize| outcomes[u].as_ref().and_then(Outcome::output);
-            let others_ended = instance
-                .inputs
-                .values()
-                .flatten()
-                .filter(|&&u| u != source)
-                .all(|&u| ended(u).is_some());
-            if !others_ended {
-                continue;
-            }
-            let upstream = |u: usize| match ended(u) {
-                _ if u == source => Upstream::Output(streamed()),
-                Some(output) => Upstream::Output(output),
-                None => Upstream::Failed,
-            };
-            let Decision::Run {
+            Some(first)
+        };
+        self.others_ended(i, first).then_some(via)
+    }
+
+    /// The one instance bound to `i`'s first port.
+    fn first_input(&self, i: usize) -> Option<usize> {
+        let instance = &self.state.plan.instances[i];
+        let port = instance.kind.ports().first()?.name;
+        match instance.inputs.get(port)?.as_slice() {
+            [u] => Some(*u),
+            _ => None,
+        }
+    }
+
+    /// Whether every input of `i` but `except` has ended with an output.
+    fn others_ended(&self, i: usize, except: usize) -> bool {
+        let outcomes = &self.outcomes;
+        self.state.plan.instances[i]
+            .inputs
+            .values()
+            .flatten()
+            .filter(|&&u| u != except)
+            .all(|&u| outcomes[u].as_ref().and_then(Outcome::output).is_some())
+    }
+
+    /// Decides instance `i` as if `streamed_from`'s output were the records it streams: its
+    /// key to run with, or `None` when it would not run.
+    fn decide_streamed(&self, i: usize, streamed_from: usize) -> Option<(Keyed, super::why::Why)> {
+        let outcomes = &self.outcomes;
+        let upstream = |u: usize| match outcomes[u].as_ref().and_then(Outcome::output) {
+            _ if u == streamed_from => Upstream::Output(streamed()),
+            Some(output) => Upstream::Output(output),
+            None => Upstream::Failed,
+        };
+        match decide(self.state, i, false, upstream, Detail::Brief) {
+            Decision::Run {
                 keyed: Some(keyed),
                 why,
-            } = decide(self.state, i, false, upstream, Detail::Brief)
-            else {
-                continue;
-            };
-            jobs.push(self.ahead_job(i, source, keyed, why));
-            self.slots[i] = Slot::Ahead;
+            } => Some((keyed, why)),
+            _ => None,
         }
-        jobs
     }
 
     fn ahead_job(&self, i: usize, source: usize, keyed: Keyed, why: super::why::Why) -> Job {
@@ -380,5 +445,7 @@ impl Run<'_, '_> {
             .line(&finished_line(&instance.id, &outcome));
         self.slots[i] = Slot::Done;
         self.outcomes[i] = Some(outcome);
+        // Whatever its outcome: a map running ahead on its stream takes the rest.
+        self.state.streams.end(i);
     }
 }

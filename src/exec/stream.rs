@@ -51,6 +51,13 @@ impl Streams {
         }
     }
 
+    /// Ends every open stream: the run stops, and no job that would end them will start.
+    pub fn end_all(&self) {
+        for (_, stream) in self.open.lock().expect("streams").drain() {
+            stream.end();
+        }
+    }
+
     /// Remembers item keys computed by instance `instance` running ahead.
     pub fn add_computed_ahead(&self, instance: usize, keys: impl IntoIterator<Item = Digest>) {
         let mut ahead = self.ahead.lock().expect("ahead keys");
@@ -66,7 +73,8 @@ impl Streams {
     }
 }
 
-/// Committed records of one running map, in commit order, each id once.
+/// Committed records of one running map, in commit order, each id once; and, for readers
+/// that filter by group, the records of its whole groups.
 #[derive(Default)]
 pub struct Stream {
     state: Mutex<State>,
@@ -78,7 +86,28 @@ struct State {
     records: Vec<Record>,
     ids: HashSet<String>,
     roles: Option<Roles>,
+    groups: Groups,
     ended: bool,
+}
+
+/// Which groups (values of the producer's input's group role, the patient) are whole: every
+/// input record of the group has been committed, found cached or dropped. A filter by group
+/// may decide a whole group's records as it would decide them in the whole dataset.
+#[derive(Default)]
+struct Groups {
+    /// The input's records still to come, per group.
+    remaining: HashMap<String, usize>,
+    /// Input record ids already counted.
+    counted: HashSet<String>,
+    /// Output records of groups not yet whole.
+    held: HashMap<String, Vec<Record>>,
+    /// Output records of whole groups, in the order the groups became whole.
+    whole: Vec<Record>,
+    expected: bool,
+    /// Whole groups cannot be told (no group role, an input record without a group, a second
+    /// map in one instance, an output record whose group differs from its input record's):
+    /// readers by group get nothing more.
+    broken: bool,
 }
 
 /// What a reader gets from [`Stream::next`].
@@ -89,22 +118,93 @@ pub struct Batch {
     pub ended: bool,
 }
 
+/// The value of `record`'s group field.
+fn group_of(record: &Record, field: &str) -> Option<String> {
+    record.str(field).ok().map(str::to_string)
+}
+
 impl Stream {
-    /// Adds committed records (those already published, by id, are skipped); `roles` are the
-    /// producer's input roles, which a map's records keep.
-    pub fn publish(&self, records: impl IntoIterator<Item = Record>, roles: &Roles) {
+    /// Called by the producing map before it publishes anything, with its input records and
+    /// roles: how many items each group has, so whole groups can be told.
+    pub fn expect(&self, inputs: &[Record], roles: &Roles) {
+        let mut state = self.state.lock().expect("stream");
+        let groups = &mut state.groups;
+        if groups.expected {
+            groups.broken = true;
+        }
+        groups.expected = true;
+        let Some(field) = roles.group.as_deref() else {
+            groups.broken = true;
+            return;
+        };
+        for record in inputs {
+            match group_of(record, field) {
+                Some(group) => *groups.remaining.entry(group).or_default() += 1,
+                None => groups.broken = true,
+            }
+        }
+    }
+
+    /// Adds what items committed (or were found cached, or were dropped: no outputs): each
+    /// item's input record and output records (outputs already published, by id, are skipped);
+    /// `roles` are the producer's input roles, which a map's records keep.
+    pub fn publish<'r>(
+        &self,
+        items: impl IntoIterator<Item = (&'r Record, Vec<Record>)>,
+        roles: &Roles,
+    ) {
         let mut state = self.state.lock().expect("stream");
         if state.ended {
             return;
         }
-        state.roles.get_or_insert_with(|| roles.clone());
-        let before = state.records.len();
-        for record in records {
-            if state.ids.insert(record.id.clone()) {
-                state.records.push(record);
+        let roles = state.roles.get_or_insert_with(|| roles.clone()).clone();
+        let field = roles.group.as_deref();
+        let (before, whole_before) = (state.records.len(), state.groups.whole.len());
+        for (input, outputs) in items {
+            let State {
+                records,
+                ids,
+                groups,
+                ..
+            } = &mut *state;
+            let counts =
+                groups.expected && !groups.broken && groups.counted.insert(input.id.clone());
+            let group = field.and_then(|f| group_of(input, f));
+            for record in outputs {
+                if counts && field.and_then(|f| group_of(&record, f)) != group {
+                    groups.broken = true;
+                }
+                if ids.insert(record.id.clone()) {
+                    if counts && let Some(group) = &group {
+                        groups
+                            .held
+                            .entry(group.clone())
+                            .or_default()
+                            .push(record.clone());
+                    }
+                    records.push(record);
+                }
+            }
+            if !counts || groups.broken {
+                continue;
+            }
+            let Some(group) = group else {
+                groups.broken = true;
+                continue;
+            };
+            match groups.remaining.get_mut(&group) {
+                Some(left) if *left > 0 => {
+                    *left -= 1;
+                    if *left == 0 {
+                        let held = groups.held.remove(&group).unwrap_or_default();
+                        groups.whole.extend(held);
+                    }
+                }
+                _ => groups.broken = true,
             }
         }
-        if state.records.len() > before {
+        let grown = state.records.len() > before || state.groups.whole.len() > whole_before;
+        if grown || state.groups.broken {
             self.changed.notify_all();
         }
     }
@@ -117,15 +217,37 @@ impl Stream {
     /// Waits until at least `at_least` records after the first `seen` are published, or the
     /// stream ends, and returns those records; `None` once it has ended with nothing new.
     pub fn next(&self, seen: usize, at_least: usize) -> Option<Batch> {
+        self.next_of(seen, at_least, |state| Some(&state.records))
+    }
+
+    /// As [`Self::next`], over the records of whole groups only (in the order the groups
+    /// became whole); `None` also when whole groups cannot be told.
+    pub fn next_whole_groups(&self, seen: usize, at_least: usize) -> Option<Batch> {
+        self.next_of(seen, at_least, |state| {
+            (!state.groups.broken).then_some(&state.groups.whole)
+        })
+    }
+
+    fn next_of(
+        &self,
+        seen: usize,
+        at_least: usize,
+        list: impl Fn(&State) -> Option<&Vec<Record>>,
+    ) -> Option<Batch> {
         let mut state = self.state.lock().expect("stream");
-        while !state.ended && state.records.len() < seen + at_least.max(1) {
+        loop {
+            let records = list(&state)?;
+            if state.ended || records.len() >= seen + at_least.max(1) {
+                break;
+            }
             state = self.changed.wait(state).expect("stream");
         }
-        if state.records.len() <= seen {
+        let records = list(&state)?;
+        if records.len() <= seen {
             return None;
         }
         Some(Batch {
-            records: state.records[seen..].to_vec(),
+            records: records[seen..].to_vec(),
             roles: state.roles.clone().unwrap_or_default(),
             ended: state.ended,
         })
@@ -139,6 +261,24 @@ mod tests {
 
     fn record(id: &str) -> Record {
         Record::new(id)
+    }
+
+    /// Publishes items that each pass their input record on.
+    fn publish(stream: &Stream, ids: &[&str], roles: &Roles) {
+        let inputs: Vec<Record> = ids.iter().map(|id| record(id)).collect();
+        stream.publish(inputs.iter().map(|r| (r, vec![r.clone()])), roles);
+    }
+
+    fn of_patient(id: &str, patient: &str) -> Record {
+        let mut record = record(id);
+        record
+            .fields
+            .insert("patient".into(), crate::dataset::Value::Str(patient.into()));
+        record
+    }
+
+    fn ids(batch: &Batch) -> Vec<&str> {
+        batch.records.iter().map(|r| r.id.as_str()).collect()
     }
 
     #[test]
@@ -159,17 +299,63 @@ mod tests {
             })
         };
         let roles = Roles::default();
-        stream.publish([record("a")], &roles);
+        publish(&stream, &["a"], &roles);
         std::thread::sleep(Duration::from_millis(20));
-        stream.publish([record("b"), record("a")], &roles);
+        publish(&stream, &["b", "a"], &roles);
         std::thread::sleep(Duration::from_millis(20));
-        stream.publish([record("c")], &roles);
+        publish(&stream, &["c"], &roles);
         streams.end(3);
         let (first, last, ended) = reader.join().expect("reader");
         assert_eq!(first, ["a", "b"]);
         assert_eq!(last, ["c"]);
         assert!(ended);
         assert!(streams.of(3).is_none());
+    }
+
+    #[test]
+    fn readers_by_group_get_a_group_once_every_item_of_it_has_come() {
+        let roles = Roles::new("grade", "patient");
+        let stream = Stream::default();
+        let inputs = [
+            of_patient("p1-a", "p1"),
+            of_patient("p1-b", "p1"),
+            of_patient("p2-a", "p2"),
+        ];
+        stream.expect(&inputs, &roles);
+        let slices = |input: &Record, n: usize| -> Vec<Record> {
+            (0..n)
+                .map(|i| {
+                    let mut out = input.clone();
+                    out.id = format!("{}/{i}", input.id);
+                    out
+                })
+                .collect()
+        };
+        stream.publish([(&inputs[0], slices(&inputs[0], 2))], &roles);
+        assert_eq!(stream.next(0, 1).map(|b| b.records.len()), Some(2));
+        // p1 is not whole yet; p2's item makes p2 whole (a dropped item has no outputs).
+        stream.publish([(&inputs[2], Vec::new())], &roles);
+        stream.publish([(&inputs[0], slices(&inputs[0], 2))], &roles);
+        stream.publish([(&inputs[1], slices(&inputs[1], 1))], &roles);
+        let whole = stream.next_whole_groups(0, 3).expect("p1 whole");
+        assert_eq!(ids(&whole), ["p1-a/0", "p1-a/1", "p1-b/0"]);
+        assert!(!whole.ended);
+
+        // An output whose group differs from its input's: whole groups cannot be told.
+        let broken = Stream::default();
+        broken.expect(&inputs, &roles);
+        let mut moved = inputs[2].clone();
+        moved
+            .fields
+            .insert("patient".into(), crate::dataset::Value::Str("p1".into()));
+        broken.publish([(&inputs[2], vec![moved])], &roles);
+        assert!(broken.next_whole_groups(0, 1).is_none());
+        assert_eq!(broken.next(0, 1).map(|b| b.records.len()), Some(1));
+
+        // No group role: none either.
+        let ungrouped = Stream::default();
+        ungrouped.expect(&inputs, &Roles::default());
+        assert!(ungrouped.next_whole_groups(0, 1).is_none());
     }
 
     #[test]

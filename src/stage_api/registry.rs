@@ -36,6 +36,8 @@ pub trait DynStage: Send + Sync {
     fn is_map(&self) -> bool;
     /// [`Stage::runs_ahead`].
     fn runs_ahead(&self) -> bool;
+    /// [`Stage::filters_by_group`].
+    fn filters_by_group(&self) -> bool;
     /// [`Stage::LIGHT`].
     fn light(&self) -> bool;
     /// [`Stage::feature_family`].
@@ -88,6 +90,9 @@ impl<S: Stage> DynStage for Checked<S> {
     }
     fn runs_ahead(&self) -> bool {
         self.stage.runs_ahead()
+    }
+    fn filters_by_group(&self) -> bool {
+        self.stage.filters_by_group()
     }
     fn light(&self) -> bool {
         S::LIGHT

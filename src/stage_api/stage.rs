@@ -97,5 +97,16 @@ pub trait Stage: Send + Sync + Sized + 'static {
         false
     }
 
+    /// Whether it is a filter that keeps or drops each record of its first port by the records
+    /// of that record's group alone (the input's group role: the patient), its other inputs
+    /// and its parameters, and passes the records it keeps on unchanged. Then a map behind it
+    /// that [runs ahead](Self::runs_ahead) may start on the whole groups the map before the
+    /// filter has committed, each filtered here as the filter would (`exec::stream`). An error
+    /// on part of the groups only means that part is left to the run proper. Only a hint for
+    /// when items are computed; it never changes a key or an output.
+    fn filters_by_group(&self) -> bool {
+        false
+    }
+
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError>;
 }

@@ -91,6 +91,12 @@ impl Stage for LesionFilter {
         Ok(Self { params })
     }
 
+    /// Every policy decides a patient's slices by that patient's slices alone (`global` each
+    /// slice by itself), and kept records pass through unchanged.
+    fn filters_by_group(&self) -> bool {
+        true
+    }
+
     fn run(&self, ctx: &StageContext<'_>) -> Result<Dataset, StageError> {
         let slices = ctx.input("slices")?;
         // Slices are grouped by the group field their roles name (the patient).

@@ -77,6 +77,14 @@ pub fn compute_ahead(state: &RunState<'_>, job: &Job) -> Result<(), Failure> {
     }
 }
 
+/// Runs a filter on part of its input (records of whole groups, remembered under the output
+/// named in `job`) for a map running ahead behind it: what it keeps of that part, or `None`
+/// when it refuses the part (its warnings are the run proper's to give).
+pub fn filter_part(state: &RunState<'_>, job: &Job) -> Option<Dataset> {
+    let work = ItemWork::Missing { forced: false };
+    run_stage(state, job, work).result.ok()
+}
+
 /// What running a kind gave, with the host's tallies.
 struct Ran {
     result: Result<Dataset, StageError>,

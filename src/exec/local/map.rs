@@ -132,12 +132,15 @@ pub fn run_map(
         })
         .collect::<Result<_, _>>()?;
 
+    if let Some((stream, roles)) = scope.stream {
+        stream.expect(records, roles);
+    }
     let mut slots = look_up(scope, &keys);
     publish(
         scope,
         records,
         slots.iter().enumerate().filter_map(|(i, slot)| match slot {
-            Slot::Cached { emits, .. } => Some((i, emits)),
+            Slot::Cached { emits, .. } => Some((i, emits.as_slice())),
             _ => None,
         }),
     );
@@ -239,7 +242,11 @@ fn compute_pending(
     let group = CommitGroup::new(scope.store, keys);
     let cache_error = |e: crate::cache::CacheError| StageError::Cache(e.to_string());
     let committed = |now: Vec<(usize, Vec<Emit>)>| {
-        publish(scope, records, now.iter().map(|(i, emits)| (*i, emits)));
+        publish(
+            scope,
+            records,
+            now.iter().map(|(i, emits)| (*i, emits.as_slice())),
+        );
         let mut results = results.lock().expect("results");
         results.extend(now.into_iter().map(|(i, emits)| (i, Slot::Computed(emits))));
     };
@@ -259,10 +266,13 @@ fn compute_pending(
                 for (i, outcome) in outcomes {
                     match outcome {
                         Outcome::Computed(entry) => computed.push((i, entry)),
-                        Outcome::Dropped(reason) => results
-                            .lock()
-                            .expect("results")
-                            .push((i, Slot::Dropped(reason))),
+                        Outcome::Dropped(reason) => {
+                            publish(scope, records, std::iter::once((i, &[][..])));
+                            results
+                                .lock()
+                                .expect("results")
+                                .push((i, Slot::Dropped(reason)));
+                        }
                     }
                 }
                 match group.add(computed, started.elapsed()) {
@@ -346,19 +356,22 @@ fn overlaid(record: &Record, emit: Emit) -> Record {
     out
 }
 
-/// Publishes the output records of these items to the map's stream, when it has one.
+/// Publishes these items (each with the output records of its emits; none for a dropped one)
+/// to the map's stream, when it has one.
 fn publish<'e>(
     scope: &ItemScope<'_>,
     records: &[Record],
-    items: impl Iterator<Item = (usize, &'e Vec<Emit>)>,
+    items: impl Iterator<Item = (usize, &'e [Emit])>,
 ) {
     if let Some((stream, roles)) = scope.stream {
-        let out = items.flat_map(|(i, emits)| {
-            emits
+        let items = items.map(|(i, emits)| {
+            let outputs = emits
                 .iter()
-                .map(move |emit| overlaid(&records[i], emit.clone()))
+                .map(|emit| overlaid(&records[i], emit.clone()))
+                .collect();
+            (&records[i], outputs)
         });
-        stream.publish(out, roles);
+        stream.publish(items, roles);
     }
 }
 

@@ -19,6 +19,14 @@ use super::executor::{Done, Executor, Finished, Job};
 use super::state::RunState;
 use super::stream::Stream;
 
+/// A map to run ahead on the stream of `source` (a map running, or itself running ahead),
+/// through the filters `via` (see [`ahead::run_ahead`]).
+pub struct Ahead {
+    pub job: Job,
+    pub source: usize,
+    pub via: Vec<Job>,
+}
+
 pub struct LocalExecutor<'scope, 'env> {
     scope: &'scope Scope<'scope, 'env>,
     state: &'env RunState<'env>,
@@ -42,16 +50,11 @@ impl<'scope, 'env> LocalExecutor<'scope, 'env> {
             .saturating_sub(self.running.load(Ordering::SeqCst))
     }
 
-    /// Starts `job`'s instance running ahead on what `source` publishes to `stream`
+    /// Starts an instance running ahead on what its source publishes to `stream`
     /// ([`ahead::run_ahead`]); [`Done::Ahead`] is sent when the stream has ended and the
     /// last round is done. It takes a job's room meanwhile.
-    pub fn start_ahead(
-        &mut self,
-        job: Job,
-        source: usize,
-        stream: Arc<Stream>,
-        done: &Sender<Finished>,
-    ) {
+    pub fn start_ahead(&mut self, ahead: Ahead, stream: Arc<Stream>, done: &Sender<Finished>) {
+        let Ahead { job, source, via } = ahead;
         let state = self.state;
         let done = done.clone();
         let running = self.running.clone();
@@ -61,8 +64,8 @@ impl<'scope, 'env> LocalExecutor<'scope, 'env> {
             // Its own pool: the map it waits on may hold every thread of the global one,
             // each waiting for an outside program, and its items would queue behind them.
             match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-                Ok(pool) => pool.install(|| ahead::run_ahead(state, &job, source, &stream)),
-                Err(_) => ahead::run_ahead(state, &job, source, &stream),
+                Ok(pool) => pool.install(|| ahead::run_ahead(state, &job, source, &stream, &via)),
+                Err(_) => ahead::run_ahead(state, &job, source, &stream, &via),
             }
             running.fetch_sub(1, Ordering::SeqCst);
             let _ = done.send(Finished {
