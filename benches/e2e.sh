@@ -580,10 +580,21 @@ import json
 s = json.loads(open('$WORK/logs/tiny-python.out').read().strip().splitlines()[-1])['seconds']
 print(', '.join(f'{k} {v:.3f}' for k, v in s.items()))")"
 
-    ab tiny_study.cold "$RUNS" "rm -rf cache/tiny-cold pystudy-out" \
-        radflow "$RADFLOW run bench-tiny.yaml --cache cache/tiny-cold -q" \
-        radflow_fast "RADFLOW_DURABILITY=fast $RADFLOW run bench-tiny.yaml --cache cache/tiny-cold -q" \
+    # Each radflow run gets a cache folder of its own, all removed at the end: removing the
+    # last run's cache just before the next (thousands of files) made that run's file
+    # creation several times dearer on this team's journal-less ext4 (`perf`: ext4_create
+    # skipping recently deleted inodes; 2.4-2.7 s a run into fresh folders, 5.4-6.2 s right
+    # after removing one, 2026-12-06), a cost no lab's cold run pays. It takes about
+    # (2 x BENCH_RUNS + 2) x the cache's size on disk (1.3 GB a run at demo size).
+    rm -rf cache/tiny-cold-*
+    echo 0 >cache/tiny-cold-n
+    local fresh='--cache cache/tiny-cold-$(cat cache/tiny-cold-n)'
+    ab tiny_study.cold "$RUNS" \
+        'rm -rf pystudy-out; echo $(($(cat cache/tiny-cold-n) + 1)) >cache/tiny-cold-n' \
+        radflow "$RADFLOW run bench-tiny.yaml $fresh -q" \
+        radflow_fast "RADFLOW_DURABILITY=fast $RADFLOW run bench-tiny.yaml $fresh -q" \
         python "$python_cmd"
+    rm -rf cache/tiny-cold-*
     local ratio ratio_fast
     read -r ratio ratio_fast < <(py "
 import json

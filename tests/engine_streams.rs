@@ -250,3 +250,34 @@ fn maps_run_ahead_through_a_filter_by_patient_and_store_what_a_run_without_strea
     assert_eq!(items(&rerun, "resized").1, 0);
     assert_eq!(items(&rerun, "features").1, 0);
 }
+
+#[test]
+fn a_failing_input_ends_every_map_running_ahead_behind_a_filter_and_keeps_their_items() {
+    let make = |yaml: &str| {
+        let p = common::tiny_study(yaml, "60", "48", "16,24");
+        p.write("passed.json", r#"{"passed": 1}"#);
+        p
+    };
+    // `slow` fails on the last patient's slices: the run stops, so `resized` is never run and
+    // `features`, running ahead on resize's stream, must be ended by the stop, not wait for it.
+    let failing = THROUGH_FILTER.replace(
+        "run: \"case",
+        "run: \"case $RADFLOW_ITEM_ID in SYN-0060/*) sleep 1; exit 3;; esac; case",
+    );
+    let p = make(&failing);
+    let run = p.run(&["run", "-j", "3"]).code(1);
+    assert_eq!(run.status_of("slow"), "FAILED", "{}", run.stdout);
+    assert_eq!(run.status_of("resized"), "skipped", "{}", run.stdout);
+    assert_eq!(run.status_of("features"), "skipped", "{}", run.stdout);
+    // What ran ahead is kept: after the fix, only the rest is computed.
+    p.write("radflow.yaml", THROUGH_FILTER);
+    let rerun = p.run(&["run", "--json", "-j", "1"]).ok();
+    let rerun: Json = serde_json::from_str(&rerun.stdout).unwrap();
+    for instance in ["resized", "features"] {
+        let (total, computed, _) = items(&rerun, instance);
+        assert!(
+            computed < total,
+            "`{instance}` items computed ahead were kept: {computed} of {total}"
+        );
+    }
+}
