@@ -7,9 +7,10 @@
 //! Records published after the input has ended are left to the instance's own run (decided as
 //! soon as this ends): a round then would overlap nothing. A round's part of the input is a
 //! dataset remembered in memory under a name that is no output's hash, forgotten when the
-//! round ends. Nothing here is committed but item entries, and any error ends the rounds
-//! quietly: the instance's own run, once its input has ended, meets the same error and
-//! reports it.
+//! round ends. Behind a filter by group (the lesion filter), a round takes whole groups only
+//! and goes through the filter first. Nothing here is committed but item entries, and any
+//! error ends the rounds quietly: the instance's own run, once its input has ended, meets the
+//! same error and reports it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -54,39 +55,72 @@ pub fn run_ahead(state: &RunState<'_>, job: &Job, source: usize, stream: &Stream
             return;
         };
         let mut names = Vec::with_capacity(via.len() + 1);
-        let mut part = (source, Arc::new(part.with_roles(&batch.roles)));
-        let mut failed = false;
-        for step in via.iter().map(Some).chain([None]) {
-            let name = Digest::of(
-                format!(
-                    "radflow: part {round} of instance {source}'s stream, after instance {}, \
-                     for instance {}",
-                    part.0, job.instance
-                )
-                .as_bytes(),
-            );
-            state.remember(name, part.1.clone());
-            names.push(name);
-            let mut step_job = step.unwrap_or(job).clone();
-            for (upstream, output) in step_job.inputs.values_mut().flatten() {
-                if *upstream == part.0 {
-                    *output = name;
-                }
-            }
-            let Some(filter) = step else {
-                failed = compute_ahead(state, &step_job).is_err();
-                break;
-            };
-            match filter_part(state, &step_job) {
-                Some(kept) => part = (filter.instance, Arc::new(kept)),
-                None => break,
-            }
-        }
+        let result = run_round(
+            state,
+            Round {
+                job,
+                source,
+                via,
+                round,
+                names: &mut names,
+            },
+            part.with_roles(&batch.roles),
+        );
         for name in &names {
             state.forget(name);
         }
-        if failed {
+        if result.is_err() {
             return;
         }
+    }
+}
+
+/// One round's settings, and the names its parts are remembered under (forgotten after it).
+struct Round<'a> {
+    job: &'a Job,
+    source: usize,
+    via: &'a [Job],
+    round: u64,
+    names: &'a mut Vec<Digest>,
+}
+
+/// `part` through each filter of `via`, then the instance's missing items computed on what
+/// they keep. `Err` when computing the items failed (the rounds end); a part a filter refuses
+/// is left to the run proper.
+fn run_round(state: &RunState<'_>, mut r: Round<'_>, part: Dataset) -> Result<(), ()> {
+    let (mut from, mut part) = (r.source, part);
+    for filter in r.via {
+        let filter_job = r.with_part(state, filter, from, part);
+        match filter_part(state, &filter_job) {
+            Some(kept) => (from, part) = (filter.instance, kept),
+            None => return Ok(()),
+        }
+    }
+    let job = r.with_part(state, r.job, from, part);
+    compute_ahead(state, &job).map(|_| ()).map_err(|_| ())
+}
+
+impl Round<'_> {
+    /// `job` (the instance running ahead, or a filter before it) reading `part` where it reads
+    /// instance `from`: the part is remembered under a name that is no output's hash.
+    fn with_part(&mut self, state: &RunState<'_>, job: &Job, from: usize, part: Dataset) -> Job {
+        // Named by the instance running ahead too: two may run ahead through one filter, each
+        // reading the stream in rounds of its own.
+        let name = Digest::of(
+            format!(
+                "radflow: part {} of instance {}'s stream read by instance {}, into instance {}",
+                self.round, self.source, self.job.instance, job.instance
+            )
+            .as_bytes(),
+        );
+        state.remember(name, Arc::new(part));
+        self.names.push(name);
+        let mut job = job.clone();
+        for (upstream, output) in job.inputs.values_mut().flatten() {
+            if *upstream == from {
+                *output = name;
+            }
+        }
+        job
     }
 }
