@@ -32,7 +32,7 @@ pub struct Params {
     /// Images per inference call.
     #[serde(default = "default_batch")]
     pub batch_size: usize,
-    /// ONNX Runtime threads (default: the run's `-j`).
+    /// ONNX Runtime threads (default: the run's `-j`, at most the number of cores).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
     /// Keys neither this struct nor [`Network`] takes: refused in `new`. (serde cannot deny
@@ -259,7 +259,12 @@ impl OnnxFeatures {
             size: [width, height],
             channels,
             batch_size: p.batch_size,
-            threads: p.threads.unwrap_or(jobs),
+            // ONNX Runtime's threads spin while they wait for work: more of them than cores
+            // (`-j 3` on two, to let features start during slice extraction) slows it down.
+            threads: p.threads.unwrap_or_else(|| {
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                jobs.min(cores)
+            }),
         }
     }
 }
@@ -267,6 +272,18 @@ impl OnnxFeatures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn onnx_runtime_gets_no_more_threads_than_cores_unless_told() {
+        let yaml = "model: m.onnx\ninput: images\noutput: features\n";
+        let stage = OnnxFeatures::new(serde_yaml::from_str(yaml).unwrap()).unwrap();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(stage.config(8, 8, 1, cores + 1).threads, cores);
+        assert_eq!(stage.config(8, 8, 1, 1).threads, 1);
+        let told = format!("{yaml}threads: {}\n", cores + 1);
+        let stage = OnnxFeatures::new(serde_yaml::from_str(&told).unwrap()).unwrap();
+        assert_eq!(stage.config(8, 8, 1, 1).threads, cores + 1);
+    }
 
     #[test]
     fn parameters_read_flat_refuse_unknown_keys_and_key_as_before() {
