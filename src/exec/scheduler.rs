@@ -107,6 +107,9 @@ pub fn schedule(
                         .iter()
                         .map(|a| (a.source, state.streams.open(a.source)))
                         .collect();
+                    for a in ahead.iter().filter(|a| !a.via.is_empty()) {
+                        streams[&a.source].want_whole_groups();
+                    }
                     let executor: &mut dyn Executor = match cluster.as_deref_mut() {
                         Some(remote) if on_cluster => remote,
                         _ => &mut local,

@@ -103,6 +103,9 @@ struct Groups {
     held: HashMap<String, Vec<Record>>,
     /// Output records of whole groups, in the order the groups became whole.
     whole: Vec<Record>,
+    /// A reader by group was registered ([`Stream::want_whole_groups`]); otherwise nothing is
+    /// counted or held.
+    wanted: bool,
     expected: bool,
     /// Whole groups cannot be told (no group role, an input record without a group, a second
     /// map in one instance, an output record whose group differs from its input record's):
@@ -124,15 +127,24 @@ fn group_of(record: &Record, field: &str) -> Option<String> {
 }
 
 impl Stream {
+    /// Registers a reader by whole groups; before the producer starts. Without one the stream
+    /// keeps no second copy of the records.
+    pub fn want_whole_groups(&self) {
+        self.state.lock().expect("stream").groups.wanted = true;
+    }
+
     /// Called by the producing map before it publishes anything, with its input records and
     /// roles: how many items each group has, so whole groups can be told.
     pub fn expect(&self, inputs: &[Record], roles: &Roles) {
         let mut state = self.state.lock().expect("stream");
         let groups = &mut state.groups;
-        if groups.expected {
+        if groups.expected || !groups.wanted {
             groups.broken = true;
         }
         groups.expected = true;
+        if groups.broken {
+            return;
+        }
         let Some(field) = roles.group.as_deref() else {
             groups.broken = true;
             return;
@@ -316,6 +328,7 @@ mod tests {
     fn readers_by_group_get_a_group_once_every_item_of_it_has_come() {
         let roles = Roles::new("grade", "patient");
         let stream = Stream::default();
+        stream.want_whole_groups();
         let inputs = [
             of_patient("p1-a", "p1"),
             of_patient("p1-b", "p1"),
@@ -343,6 +356,7 @@ mod tests {
 
         // An output whose group differs from its input's: whole groups cannot be told.
         let broken = Stream::default();
+        broken.want_whole_groups();
         broken.expect(&inputs, &roles);
         let mut moved = inputs[2].clone();
         moved
@@ -354,8 +368,16 @@ mod tests {
 
         // No group role: none either.
         let ungrouped = Stream::default();
+        ungrouped.want_whole_groups();
         ungrouped.expect(&inputs, &Roles::default());
         assert!(ungrouped.next_whole_groups(0, 1).is_none());
+
+        // No reader by group: nothing is counted or held, and such a reader gets nothing.
+        let unwanted = Stream::default();
+        unwanted.expect(&inputs, &roles);
+        unwanted.publish([(&inputs[2], slices(&inputs[2], 1))], &roles);
+        assert!(unwanted.next_whole_groups(0, 1).is_none());
+        assert_eq!(unwanted.next(0, 1).map(|b| b.records.len()), Some(1));
     }
 
     #[test]
