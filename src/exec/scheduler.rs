@@ -157,8 +157,8 @@ pub fn schedule(
                 run.slots[finished.instance] = Slot::Waiting;
                 continue;
             }
-            // Its job ended, whatever the outcome: a map running ahead on it takes the rest.
-            state.streams.end(finished.instance);
+            // `finish` ends the instance (and so its stream, in `end`) unless a cluster computed
+            // its items, and a cluster's instances have no stream.
             if let Some(assemble) = run.finish(finished) {
                 // A cluster computed the items; the output is assembled here from the cache.
                 run.jobs
