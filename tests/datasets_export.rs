@@ -380,8 +380,14 @@ fn export_refuses_a_non_empty_folder_unless_forced_and_keeps_only_chosen_fields(
     assert_eq!(shape.trim(), format!("({count}, 16) float32"));
     let bad = p
         .run(&["export", "features", "--to", "other", "--fields", "nope"])
-        .code(1);
-    assert!(bad.stderr.contains("no field `nope`"), "{}", bad.stderr);
+        .code(2);
+    assert!(
+        bad.stderr
+            .contains("`--fields`: `features`: the dataset has no field `nope`"),
+        "{}",
+        bad.stderr
+    );
+    assert!(!p.exists("other"), "nothing is written for a bad flag");
 }
 
 #[test]

@@ -199,8 +199,9 @@ fn outputs_of(
             .filter_map(|(p, _)| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
             .collect();
         return Err(Error::Usage(format!(
-            "no run `{name}` of this pipeline in the cache ({} runs; newest: {}); use `last`, `last~N`, `lock` or a run id",
+            "no run `{name}` of this pipeline in the cache ({} run{}; newest: {}); use `last`, `last~N`, `lock` or a run id",
             runs.len(),
+            if runs.len() == 1 { "" } else { "s" },
             if known.is_empty() {
                 "none".to_string()
             } else {

@@ -120,8 +120,12 @@ fn write_one(
     fields: Option<&[String]>,
     png: bool,
 ) -> Result<DatasetJson, Error> {
-    let failed = |e: crate::exchange::ExchangeError| {
-        Error::Failed(format!("export of `{}`: {e}", output.instance))
+    let failed = |e: crate::exchange::ExchangeError| match e {
+        // A name the user typed, not a fault of the cached data.
+        crate::exchange::ExchangeError::NoField { .. } => {
+            Error::Usage(format!("`--fields`: `{}`: {e}", output.instance))
+        }
+        e => Error::Failed(format!("export of `{}`: {e}", output.instance)),
     };
     let blobs = StoreBlobs(store);
     let description =

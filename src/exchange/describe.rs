@@ -77,13 +77,10 @@ pub fn describe(
     if let Some(only) = only {
         for wanted in only {
             if !names.contains(&wanted.as_str()) {
-                return Err(ExchangeError::file(
-                    ".",
-                    format!(
-                        "the dataset has no field `{wanted}` (fields: {})",
-                        names.join(", ")
-                    ),
-                ));
+                return Err(ExchangeError::NoField {
+                    wanted: wanted.clone(),
+                    fields: names.iter().map(|n| n.to_string()).collect(),
+                });
             }
         }
         names.retain(|n| only.iter().any(|w| w == n));

@@ -27,6 +27,9 @@ pub enum ExchangeError {
         field: String,
         message: String,
     },
+    /// Fields were asked for by name (`export --fields`) that the dataset does not have.
+    #[error("the dataset has no field `{wanted}` (fields: {})", .fields.join(", "))]
+    NoField { wanted: String, fields: Vec<String> },
     /// A cached object the export read is missing or damaged.
     #[error(transparent)]
     Blob(#[from] BlobError),
