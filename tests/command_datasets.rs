@@ -14,21 +14,13 @@ use serde_json::Value as Json;
 /// The imaging stages of the study on a tiny cohort, then a per-record Python feature
 /// extractor (`embed`) feeding the built-in head, and a per-dataset one (`double`) feeding a
 /// second head and its evaluation.
-const OWN_STEPS: &str = r#"
+const OWN_STEPS: &str = concat!(
+    r#"
 pipeline: own
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
-    kind: lesion_filter
-    input: slices
-    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
-  resized:
+"#,
+    common::imaging_stages!(),
+    r#"  resized:
     kind: resize
     input: lesions
     with: {size: [48, 48]}
@@ -58,7 +50,8 @@ stages:
   evaluation2:
     kind: evaluate
     inputs: {head: head2, features: double}
-"#;
+"#
+);
 
 /// 4x4 block means of the 48x48 image: 16 features, plus the image mean as a scalar.
 const EMBED: &str = r#"import json, os, sys

@@ -9,21 +9,13 @@ mod common;
 use common::Project;
 use serde_json::Value;
 
-const PIPELINE: &str = r#"
+const PIPELINE: &str = concat!(
+    r#"
 pipeline: heads
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
-    kind: lesion_filter
-    input: slices
-    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
-  resized:
+"#,
+    common::imaging_stages!(),
+    r#"  resized:
     kind: resize
     input: lesions
     with: {size: [48, 48]}
@@ -74,7 +66,8 @@ stages:
   report:
     kind: report
     inputs: {runs: [eval-softmax, eval-logistic, eval-svm-rbf, eval-svm-linear, eval-forest]}
-"#;
+"#
+);
 
 /// Each comparison head's stage, and the head's name in the report.
 const HEADS: [(&str, &str); 4] = [

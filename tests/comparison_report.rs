@@ -13,21 +13,13 @@ use common::Project;
 use serde_json::Value;
 
 /// The plain study: CNN features, softmax head, both splits.
-const PLAIN: &str = r#"
+const PLAIN: &str = concat!(
+    r#"
 pipeline: plain
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
-    kind: lesion_filter
-    input: slices
-    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
-  resized:
+"#,
+    common::imaging_stages!(),
+    r#"  resized:
     kind: resize
     input: lesions
     with: {size: [48, 48]}
@@ -51,7 +43,8 @@ stages:
   evaluation-by-patient:
     kind: evaluate
     inputs: {head: head-by-patient, features: features}
-"#;
+"#
+);
 
 /// What the comparison adds to the plain study.
 const COMPARISON: &str = r#"

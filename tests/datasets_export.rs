@@ -14,21 +14,13 @@ use radflow::dataset::{Dataset, Tensor, Value};
 use serde_json::Value as Json;
 use sha2::{Digest as _, Sha256};
 
-const STUDY: &str = r#"
+const STUDY: &str = concat!(
+    r#"
 pipeline: exchange
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
-    kind: lesion_filter
-    input: slices
-    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
-  resized:
+"#,
+    common::imaging_stages!(),
+    r#"  resized:
     kind: resize
     input: lesions
     with: {size: [48, 48]}
@@ -53,7 +45,8 @@ stages:
     with:
       run: "mkdir -p {out}/plots/sub && echo a > {out}/plots/a.txt && echo b > {out}/plots/sub/b.txt && echo n > {out}/note.txt"
       outputs: [note.txt, plots/]
-"#;
+"#
+);
 
 fn study() -> Project {
     common::tiny_study(STUDY, "12", "48", "8,12")

@@ -16,21 +16,13 @@ use std::path::Path;
 use common::tiny_study;
 use serde_json::Value as Json;
 
-const PIPELINE: &str = r#"
+const PIPELINE: &str = concat!(
+    r#"
 pipeline: execution
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
-    kind: lesion_filter
-    input: slices
-    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
-  resized:
+"#,
+    common::imaging_stages!(),
+    r#"  resized:
     kind: resize
     input: lesions
     with: {size: [SIZE, SIZE]}
@@ -38,7 +30,8 @@ stages:
     kind: onnx_features
     input: resized
     with: {model: MODEL, NETWORK, batch_size: BATCH, threads: THREADS}
-"#;
+"#
+);
 
 struct Network {
     model: &'static str,

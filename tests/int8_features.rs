@@ -9,21 +9,13 @@ mod common;
 
 use common::{Project, python, tiny_study};
 
-const PIPELINE: &str = r#"
+const PIPELINE: &str = concat!(
+    r#"
 pipeline: int8
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
-    kind: lesion_filter
-    input: slices
-    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
-  resized:
+"#,
+    common::imaging_stages!(),
+    r#"  resized:
     kind: resize
     input: lesions
     with: {size: [48, 48]}
@@ -42,7 +34,8 @@ stages:
     kind: onnx_features
     input: resized
     with: {model: models/tiny_cnn.onnx, input: images, output: features, features: 16, batch_size: 8}
-"#;
+"#
+);
 
 fn project(count: &str) -> Project {
     python::require(&["numpy", "pandas", "onnx", "onnxruntime"]);

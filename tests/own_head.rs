@@ -12,22 +12,14 @@ mod common;
 use common::{Project, python, tiny_study};
 use serde_json::Value;
 
-const FRONT: &str = r#"
+const FRONT: &str = concat!(
+    r#"
 pipeline: own-head
 import: [stages/glioma.yaml]
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
-    kind: lesion_filter
-    input: slices
-    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
-  resized:
+"#,
+    common::imaging_stages!(),
+    r#"  resized:
     kind: resize
     input: lesions
     with: {size: [48, 48]}
@@ -35,7 +27,8 @@ stages:
     kind: onnx_features
     input: resized
     with: {model: models/tiny_cnn.onnx, input: images, output: features, features: 16, batch_size: 8}
-"#;
+"#
+);
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -5,21 +5,13 @@ mod common;
 
 use common::Project;
 
-const PIPELINE: &str = r#"
+const PIPELINE: &str = concat!(
+    r#"
 pipeline: radiomics
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
-    kind: lesion_filter
-    input: slices
-    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
-  radiomics:
+"#,
+    common::imaging_stages!(),
+    r#"  radiomics:
     kind: radiomics
     input: lesions
     with: {mode: 2d}
@@ -27,7 +19,8 @@ stages:
     kind: radiomics
     input: patients
     with: {mode: 3d}
-"#;
+"#
+);
 
 fn cohort() -> Project {
     common::tiny_study(PIPELINE, "12", "48", "8,12")

@@ -9,22 +9,14 @@ use std::path::{Path, PathBuf};
 
 use common::Project;
 
-const STUDY: &str = r#"
+const STUDY: &str = concat!(
+    r#"
 pipeline: study
 import: [stages/study.yaml]
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
-    kind: lesion_filter
-    input: slices
-    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
-  resized:
+"#,
+    common::imaging_stages!(),
+    r#"  resized:
     kind: resize
     input: lesions
     with: {size: [32, 32]}
@@ -47,7 +39,8 @@ stages:
       run: "sh scripts/notes.sh > {out}/notes.txt"
       files: [scripts/notes.sh, data/clinical.csv]
       outputs: [notes.txt]
-"#;
+"#
+);
 
 const HEAD: &str = "definitions:\n  head:\n    kind: train_head\n    with: {steps: 200, standardize: true, split: {by: patient, validation: 0.2, test: 0.3}}\n";
 

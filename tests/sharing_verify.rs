@@ -12,21 +12,13 @@ use std::path::Path;
 
 use common::Project;
 
-const STUDY: &str = r#"
+const STUDY: &str = concat!(
+    r#"
 pipeline: study
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
-    kind: lesion_filter
-    input: slices
-    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
-  resized:
+"#,
+    common::imaging_stages!(),
+    r#"  resized:
     kind: resize
     input: lesions
     with: {size: [32, 32]}
@@ -44,7 +36,8 @@ stages:
   report:
     kind: report
     inputs: {runs: [evaluation], counts: [slices, lesions]}
-"#;
+"#
+);
 
 const COHORT: [&str; 6] = ["--patients", "12", "--size", "48", "--slices", "8,10"];
 

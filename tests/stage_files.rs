@@ -11,21 +11,13 @@ use common::{Project, python, tiny_study};
 
 /// `make-model` writes the tiny network with its weights scaled by FACTOR (ONNX's own
 /// Python package does the writing, so the bytes are not ours).
-const PIPELINE: &str = r#"
+const PIPELINE: &str = concat!(
+    r#"
 pipeline: files
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
-    kind: lesion_filter
-    input: slices
-    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
-  resized:
+"#,
+    common::imaging_stages!(),
+    r#"  resized:
     kind: resize
     input: lesions
     with: {size: [48, 48]}
@@ -43,7 +35,8 @@ stages:
     kind: onnx_features
     input: resized
     with: {model: models/tiny_cnn.onnx, input: images, output: features, features: 16, batch_size: 8}
-"#;
+"#
+);
 
 const SCALE: &str = r#"
 import sys

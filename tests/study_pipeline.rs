@@ -9,21 +9,13 @@ use std::fs;
 
 use common::Project;
 
-const PIPELINE: &str = r#"
+const PIPELINE: &str = concat!(
+    r#"
 pipeline: study
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
-    kind: lesion_filter
-    input: slices
-    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
-  resized:
+"#,
+    common::imaging_stages!(),
+    r#"  resized:
     kind: resize
     input: lesions
     with: {size: [48, 48]}
@@ -51,7 +43,8 @@ stages:
   report:
     kind: report
     inputs: {runs: [evaluation, evaluation-by-patient], counts: [slices, lesions]}
-"#;
+"#
+);
 
 fn study() -> Project {
     common::tiny_study(PIPELINE, "24", "64", "12,20")

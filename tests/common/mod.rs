@@ -247,6 +247,31 @@ stages:
     project
 }
 
+/// The study's first three stages as YAML lines under `stages:`, for a project
+/// [`tiny_study`] made: `patients` (the cohort in `data/` with its `clinical.csv`), `slices`
+/// (the segment `tumor`) and `lesions` (per patient, a quarter of the patient's largest lesion
+/// and at least 10 pixels). A macro, so a test's pipeline stays one `&'static str`:
+/// `concat!("pipeline: p\nstages:\n", common::imaging_stages!(), "  resized: ...")`.
+#[allow(unused_macros)] // as `dead_code` above: not every test binary uses it
+macro_rules! imaging_stages {
+    () => {
+        r#"  patients:
+    kind: sample_filter
+    with: {clinical: data/clinical.csv, images: data}
+  slices:
+    kind: slice_extract
+    input: patients
+    with: {lesion: {segment_names: [tumor]}}
+  lesions:
+    kind: lesion_filter
+    input: slices
+    with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
+"#
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use imaging_stages;
+
 /// A project with `pipeline` as `radflow.yaml`, a synthetic cohort in `data/` (`radflow
 /// synth` with these arguments) and the tiny test network in `models/`.
 pub fn tiny_study(pipeline: &str, patients: &str, size: &str, slices: &str) -> Project {
