@@ -17,17 +17,13 @@ use serde_json::Value as Json;
 
 /// The lesion slices of a tiny cohort resized, then a slow command per slice (`slow`: adds one
 /// scalar, so the resized image carries over), then the built-in features on its output.
-const PIPELINE: &str = r#"
+const PIPELINE: &str = concat!(
+    r#"
 pipeline: streams
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
+"#,
+    common::slice_stages!(),
+    r#"  lesions:
     kind: lesion_filter
     input: slices
     with: {policy: global, min_pixels: 1}
@@ -47,7 +43,8 @@ stages:
     kind: onnx_features
     input: slow
     with: {model: models/tiny_cnn.onnx, input: images, output: features, features: 16}
-"#;
+"#
+);
 
 fn study() -> Project {
     let p = common::tiny_study(PIPELINE, "40", "48", "12,20");
@@ -174,17 +171,13 @@ fn a_failing_input_ends_the_map_running_ahead_and_keeps_its_items() {
 /// commit in pieces: a filter given part of a patient (a lower largest area, so a lower
 /// threshold) would keep slices the whole patient's filter drops, and the caches would differ
 /// (checked: reading the stream by record instead of by whole patient fails this test).
-const THROUGH_FILTER: &str = r#"
+const THROUGH_FILTER: &str = concat!(
+    r#"
 pipeline: streams
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  slow:
+"#,
+    common::slice_stages!(),
+    r#"  slow:
     kind: command
     input: slices
     with:
@@ -204,7 +197,8 @@ stages:
     kind: onnx_features
     input: resized
     with: {model: models/tiny_cnn.onnx, input: images, output: features, features: 16}
-"#;
+"#
+);
 
 #[test]
 fn maps_run_ahead_through_a_filter_by_patient_and_store_what_a_run_without_streams_stores() {

@@ -22,17 +22,13 @@ fn cluster_available() -> bool {
     true
 }
 
-const STUDY: &str = r#"
+const STUDY: &str = concat!(
+    r#"
 pipeline: cluster
 stages:
-  patients:
-    kind: sample_filter
-    with: {clinical: data/clinical.csv, images: data}
-  slices:
-    kind: slice_extract
-    input: patients
-    with: {lesion: {segment_names: [tumor]}}
-  lesions:
+"#,
+    common::slice_stages!(),
+    r#"  lesions:
     kind: lesion_filter
     input: slices
     with: {min_pixels: 10}
@@ -55,7 +51,8 @@ stages:
   report:
     kind: report
     inputs: {runs: evaluation, counts: [slices, lesions]}
-"#;
+"#
+);
 
 fn study() -> Project {
     common::tiny_study(STUDY, "16", "48", "10,14")

@@ -247,13 +247,12 @@ stages:
     project
 }
 
-/// The study's first three stages as YAML lines under `stages:`, for a project
-/// [`tiny_study`] made: `patients` (the cohort in `data/` with its `clinical.csv`), `slices`
-/// (the segment `tumor`) and `lesions` (per patient, a quarter of the patient's largest lesion
-/// and at least 10 pixels). A macro, so a test's pipeline stays one `&'static str`:
-/// `concat!("pipeline: p\nstages:\n", common::imaging_stages!(), "  resized: ...")`.
+/// The study's first two stages as YAML lines under `stages:`, for a project [`tiny_study`]
+/// made: `patients` (the cohort in `data/` with its `clinical.csv`) and `slices` (the segment
+/// `tumor`). A macro, so a test's pipeline stays one `&'static str`:
+/// `concat!("pipeline: p\nstages:\n", common::slice_stages!(), "  lesions: ...")`.
 #[allow(unused_macros)] // as `dead_code` above: not every test binary uses it
-macro_rules! imaging_stages {
+macro_rules! slice_stages {
     () => {
         r#"  patients:
     kind: sample_filter
@@ -262,11 +261,25 @@ macro_rules! imaging_stages {
     kind: slice_extract
     input: patients
     with: {lesion: {segment_names: [tumor]}}
-  lesions:
+"#
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use slice_stages;
+
+/// [`slice_stages!`] and the study's `lesions` (per patient, a quarter of the patient's
+/// largest lesion and at least 10 pixels).
+#[allow(unused_macros)]
+macro_rules! imaging_stages {
+    () => {
+        concat!(
+            $crate::common::slice_stages!(),
+            r#"  lesions:
     kind: lesion_filter
     input: slices
     with: {policy: per_patient, fraction: 0.25, min_pixels: 10}
 "#
+        )
     };
 }
 #[allow(unused_imports)]
